@@ -1,0 +1,97 @@
+# synscope build. Everything generated goes to build/.
+#   make          BPF object, skeleton, the synscope binary
+#   make test     install what is missing, build, run every test
+#   make demo     the handshake lesson in its own network namespace
+#   make bench    benchmarks (not tests)
+#   make vmlinux  regenerate vmlinux.h from the running kernel's BTF
+
+ARCH      ?= $(shell uname -m | sed -e 's/aarch64/arm64/')
+BUILD     := build
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+CC        ?= cc
+VMLINUX   := vmlinux/$(ARCH)/vmlinux.h
+BPF_ARCH  := $(shell echo $(ARCH) | sed -e 's/x86_64/x86/')
+
+WARN      := -Wall -Wextra -Werror
+CFLAGS    ?= -O2 -g
+CFLAGS    += $(WARN) -D_GNU_SOURCE -Iinclude -Ibpf -Iuser -I$(BUILD)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) $(WARN) \
+	      -Wno-unused-function -Iinclude -Ibpf -Ivmlinux/$(ARCH)
+LIBS      := -lbpf -lelf -lz
+PCAP_LIBS := -lpcap
+
+USER_SRC  := user/main.c user/options.c user/loader.c user/handshake.c \
+	     user/output.c user/capture.c user/pcap_reader.c user/flood.c
+USER_OBJ  := $(patsubst user/%.c,$(BUILD)/%.o,$(USER_SRC))
+
+TESTS     := $(BUILD)/test_parse $(BUILD)/test_parse_asan $(BUILD)/test_bpf \
+	     $(BUILD)/test_handshake $(BUILD)/test_options $(BUILD)/test_flood
+
+.PHONY: all test demo bench vmlinux clean deps unit-tests
+.DELETE_ON_ERROR:
+
+all: $(BUILD)/synscope
+
+$(BUILD):
+	@mkdir -p $@
+
+$(BUILD)/synscope.bpf.o: bpf/synscope.bpf.c bpf/parse.h include/synscope.h $(VMLINUX) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/synscope.skel.h: $(BUILD)/synscope.bpf.o
+	$(BPFTOOL) gen skeleton $< name synscope_bpf > $@
+
+$(BUILD)/%.o: user/%.c $(wildcard user/*.h) include/synscope.h bpf/parse.h $(BUILD)/synscope.skel.h | $(BUILD)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/synscope: $(USER_OBJ)
+	$(CC) $(CFLAGS) $^ -o $@ $(LIBS) $(PCAP_LIBS)
+
+# ---- tests -----------------------------------------------------------------
+TEST_CFLAGS := $(CFLAGS) -Wno-unused-parameter
+ASAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+$(BUILD)/test_parse: tests/test_parse.c tests/packets.h bpf/parse.h include/synscope.h | $(BUILD)
+	$(CC) $(TEST_CFLAGS) $< -o $@ -lcmocka
+
+# The same parser tests under AddressSanitizer: every truncated prefix is
+# copied into a buffer of exactly its length, so a read past it is caught.
+$(BUILD)/test_parse_asan: tests/test_parse.c tests/packets.h bpf/parse.h include/synscope.h | $(BUILD)
+	$(CC) $(TEST_CFLAGS) $(ASAN_FLAGS) $< -o $@ -lcmocka
+
+$(BUILD)/test_bpf: tests/test_bpf.c tests/packets.h $(BUILD)/synscope.skel.h | $(BUILD)
+	$(CC) $(TEST_CFLAGS) $< -o $@ -lcmocka $(LIBS)
+
+$(BUILD)/test_handshake: tests/test_handshake.c user/handshake.c user/handshake.h | $(BUILD)
+	$(CC) $(TEST_CFLAGS) tests/test_handshake.c user/handshake.c -o $@ -lcmocka
+
+$(BUILD)/test_options: tests/test_options.c user/options.c user/options.h | $(BUILD)
+	$(CC) $(TEST_CFLAGS) tests/test_options.c user/options.c -o $@ -lcmocka
+
+$(BUILD)/test_flood: tests/test_flood.c user/flood.c user/flood.h | $(BUILD)
+	$(CC) $(TEST_CFLAGS) tests/test_flood.c user/flood.c -o $@ -lcmocka
+
+unit-tests: $(TESTS)
+
+deps:
+	@scripts/install-deps.sh
+
+test: deps
+	$(MAKE) all unit-tests
+	scripts/run-tests.sh
+
+demo: deps
+	$(MAKE) all
+	scripts/demo.sh
+
+bench: deps
+	$(MAKE) all unit-tests
+	scripts/bench.sh
+
+vmlinux:
+	@mkdir -p vmlinux/$(ARCH)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX)
+
+clean:
+	rm -rf $(BUILD)

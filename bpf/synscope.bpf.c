@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * synscope kernel programs: XDP on ingress, tc (tcx or clsact) on ingress
+ * and egress. They parse each packet, count it, and write only handshake
+ * packets to the ring buffer. They never change a packet's fate: XDP
+ * returns XDP_PASS, tc returns TC_ACT_UNSPEC (-1, which tcx calls
+ * TCX_NEXT) so programs after ours still run.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "synscope.h"
+#include "parse.h"
+
+#define SS_TC_NEUTRAL (-1) /* TC_ACT_UNSPEC == TCX_NEXT */
+
+/* Set by the loader between open and load. */
+const volatile __u16 cfg_ports[SS_MAX_PORTS] = {};
+const volatile __u32 cfg_nports = 0;
+const volatile __u8 cfg_host_v4 = 0;      /* hosts_v4 holds prefixes */
+const volatile __u8 cfg_host_v6 = 0;      /* hosts_v6 holds prefixes */
+const volatile __u8 cfg_host_filter = 0;  /* any --host given */
+/* Wake the consumer only once this much is queued; it also polls on a
+ * short timeout, so a lone event waits at most one poll period. */
+const volatile __u32 cfg_wakeup_bytes = 0;
+
+struct ss_counters {
+	__u64 c[SS_C_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ss_counters);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+/* SYN-ACKs waiting for the ACK that completes them, keyed by that ACK's
+ * flow. LRU: a flood of unanswered SYN-ACKs evicts the oldest, never
+ * blocks a new one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ss_flow_key);
+	__type(value, struct ss_pending);
+} pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 256);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ss_lpm_v4);
+	__type(value, __u8);
+} hosts_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 256);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ss_lpm_v6);
+	__type(value, __u8);
+} hosts_v6 SEC(".maps");
+
+static __always_inline int host_listed(const struct ss_pkt *pkt, const __u32 *addr)
+{
+	if (pkt->family == 4) {
+		struct ss_lpm_v4 k = { .prefixlen = 32 };
+
+		if (!cfg_host_v4)
+			return 0;
+		__builtin_memcpy(k.addr, addr, 4);
+		return bpf_map_lookup_elem(&hosts_v4, &k) != NULL;
+	} else {
+		struct ss_lpm_v6 k = { .prefixlen = 128 };
+
+		if (!cfg_host_v6)
+			return 0;
+		__builtin_memcpy(k.addr, addr, 16);
+		return bpf_map_lookup_elem(&hosts_v6, &k) != NULL;
+	}
+}
+
+/* --port and --host: a segment matches when either end is listed. */
+static __always_inline int filter_match(const struct ss_pkt *pkt)
+{
+	if (cfg_nports && !ss_port_listed(cfg_ports, cfg_nports, pkt->sport) &&
+	    !ss_port_listed(cfg_ports, cfg_nports, pkt->dport))
+		return 0;
+	if (cfg_host_filter && !host_listed(pkt, pkt->saddr) &&
+	    !host_listed(pkt, pkt->daddr))
+		return 0;
+	return 1;
+}
+
+/* Global, so the verifier checks the option walk once, not once per path
+ * that reaches it. Returns the summary's present bits. */
+__noinline int ss_walk_opts(struct ss_opts *o)
+{
+	if (!o)
+		return 0;
+	ss_walk_tcp_opts(o);
+	return o->present;
+}
+
+static __always_inline void emit(struct ss_counters *cnt, const struct ss_pkt *pkt,
+				 void *data, void *data_end, __u32 ifindex, __u8 dir, __u8 kind)
+{
+	struct ss_event *e;
+	__u64 flags = 0;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		cnt->c[SS_C_LOST]++;
+		return;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->ifindex = ifindex;
+	e->dir = dir;
+	e->kind = kind;
+	ss_fill_event(e, pkt);
+	if (kind == SS_EV_SYN || kind == SS_EV_SYNACK) {
+		ss_copy_tcp_opts(data, pkt, data_end, &e->opts);
+		if (ss_walk_opts(&e->opts) & SS_OPT_MALFORMED)
+			cnt->c[SS_C_BAD_TCP_OPT]++;
+	} else {
+		__builtin_memset(&e->opts, 0, sizeof(e->opts));
+	}
+	if (cfg_wakeup_bytes) {
+		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes ?
+			BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	}
+	bpf_ringbuf_submit(e, flags);
+	cnt->c[SS_C_EVENTS]++;
+}
+
+static __always_inline void flow_key(struct ss_flow_key *k, const __u32 *saddr,
+				     const __u32 *daddr, __u16 sport, __u16 dport,
+				     __u8 family)
+{
+	__builtin_memcpy(k->saddr, saddr, 16);
+	__builtin_memcpy(k->daddr, daddr, 16);
+	k->sport = sport;
+	k->dport = dport;
+	k->family = family;
+	k->pad[0] = k->pad[1] = k->pad[2] = 0;
+}
+
+static __always_inline void handle(void *data, void *data_end, __u32 ifindex, __u8 dir)
+{
+	struct ss_cursor c = { .pos = data, .end = data_end, .off = 0 };
+	struct ss_counters *cnt;
+	struct ss_flow_key key;
+	struct ss_pending *pend;
+	struct ss_pkt pkt;
+	__u32 zero = 0;
+	int res, kind;
+
+	cnt = bpf_map_lookup_elem(&counters, &zero);
+	if (!cnt)
+		return;
+	cnt->c[SS_C_PACKETS]++;
+
+	res = ss_parse_eth(&c, &pkt);
+	if (res != SS_PARSE_TCP) {
+		cnt->c[ss_parse_counter(res)]++;
+		return;
+	}
+	cnt->c[SS_C_TCP]++;
+	if (!filter_match(&pkt)) {
+		cnt->c[SS_C_FILTERED]++;
+		return;
+	}
+
+	kind = ss_classify(pkt.tcp_flags);
+	switch (kind) {
+	case SS_EV_SYN:
+		cnt->c[SS_C_SYN]++;
+		emit(cnt, &pkt, data, data_end, ifindex, dir, kind);
+		break;
+	case SS_EV_SYNACK: {
+		struct ss_pending p = { .expect_ack = pkt.seq + 1,
+					.ts_ns = bpf_ktime_get_ns() };
+
+		cnt->c[SS_C_SYNACK]++;
+		/* The completing ACK flows the other way: client to server. */
+		flow_key(&key, pkt.daddr, pkt.saddr, pkt.dport, pkt.sport, pkt.family);
+		bpf_map_update_elem(&pending, &key, &p, BPF_ANY);
+		emit(cnt, &pkt, data, data_end, ifindex, dir, kind);
+		break;
+	}
+	case SS_EV_RST:
+		cnt->c[SS_C_RST]++;
+		/* A reset handshake will never complete: forget it either way. */
+		flow_key(&key, pkt.saddr, pkt.daddr, pkt.sport, pkt.dport, pkt.family);
+		bpf_map_delete_elem(&pending, &key);
+		flow_key(&key, pkt.daddr, pkt.saddr, pkt.dport, pkt.sport, pkt.family);
+		bpf_map_delete_elem(&pending, &key);
+		emit(cnt, &pkt, data, data_end, ifindex, dir, kind);
+		break;
+	case SS_EV_FIN:
+		cnt->c[SS_C_FIN]++;
+		break;
+	case SS_EV_ACK:
+		flow_key(&key, pkt.saddr, pkt.daddr, pkt.sport, pkt.dport, pkt.family);
+		pend = bpf_map_lookup_elem(&pending, &key);
+		if (!pend || pend->expect_ack != pkt.ack)
+			break;
+		bpf_map_delete_elem(&pending, &key);
+		cnt->c[SS_C_ACK_COMPLETE]++;
+		emit(cnt, &pkt, data, data_end, ifindex, dir, kind);
+		break;
+	}
+}
+
+SEC("xdp")
+int ss_xdp_ingress(struct xdp_md *ctx)
+{
+	handle((void *)(long)ctx->data, (void *)(long)ctx->data_end,
+	       ctx->ingress_ifindex, SS_DIR_IN);
+	return XDP_PASS;
+}
+
+SEC("tc")
+int ss_tc_ingress(struct __sk_buff *skb)
+{
+	handle((void *)(long)skb->data, (void *)(long)skb->data_end,
+	       skb->ifindex, SS_DIR_IN);
+	return SS_TC_NEUTRAL;
+}
+
+SEC("tc")
+int ss_tc_egress(struct __sk_buff *skb)
+{
+	handle((void *)(long)skb->data, (void *)(long)skb->data_end,
+	       skb->ifindex, SS_DIR_OUT);
+	return SS_TC_NEUTRAL;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
