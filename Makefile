@@ -22,11 +22,12 @@ LIBS      := -lbpf -lelf -lz
 PCAP_LIBS := -lpcap
 
 USER_SRC  := user/main.c user/options.c user/loader.c user/handshake.c \
-	     user/output.c user/capture.c user/pcap_reader.c user/flood.c
+	     user/output.c user/capture.c user/flood.c user/flood_live.c
 USER_OBJ  := $(patsubst user/%.c,$(BUILD)/%.o,$(USER_SRC))
 
 TESTS     := $(BUILD)/test_parse $(BUILD)/test_parse_asan $(BUILD)/test_bpf \
-	     $(BUILD)/test_handshake $(BUILD)/test_options $(BUILD)/test_flood
+	     $(BUILD)/test_handshake $(BUILD)/test_options $(BUILD)/test_flood \
+	     $(CAPTURE_TESTS)
 
 .PHONY: all test demo bench vmlinux clean deps unit-tests
 .DELETE_ON_ERROR:
@@ -69,8 +70,10 @@ $(BUILD)/test_handshake: tests/test_handshake.c user/handshake.c user/handshake.
 $(BUILD)/test_options: tests/test_options.c user/options.c user/options.h | $(BUILD)
 	$(CC) $(TEST_CFLAGS) tests/test_options.c user/options.c -o $@ -lcmocka
 
-$(BUILD)/test_flood: tests/test_flood.c user/flood.c user/flood.h | $(BUILD)
-	$(CC) $(TEST_CFLAGS) tests/test_flood.c user/flood.c -o $@ -lcmocka
+$(BUILD)/test_flood: tests/test_flood.c user/flood.c user/flood.h user/output.c | $(BUILD)
+	$(CC) $(TEST_CFLAGS) tests/test_flood.c user/flood.c user/output.c -o $@ -lcmocka
+
+include tests/capture.mk
 
 unit-tests: $(TESTS)
 

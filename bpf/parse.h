@@ -46,19 +46,31 @@
 #define ss_ntohl(x) (x)
 #endif
 
-/* Wire headers, our own names so the host and BPF builds see one layout. */
-struct ss_hdr_eth {
+/*
+ * Wire headers, our own names so the host and BPF builds see one layout.
+ * Packed on the host: a capture buffer puts the IP header at offset 14,
+ * and reading its 32-bit fields through an aligned type is undefined
+ * there. The layouts have no padding, so packing changes no offset; the
+ * BPF build keeps natural alignment (the kernel aligns packet data).
+ */
+#ifdef __bpf__
+#define SS_WIRE
+#else
+#define SS_WIRE __attribute__((packed))
+#endif
+
+struct SS_WIRE ss_hdr_eth {
 	__u8 dst[6];
 	__u8 src[6];
 	__be16 proto;
 };
 
-struct ss_hdr_vlan {
+struct SS_WIRE ss_hdr_vlan {
 	__be16 tci;
 	__be16 proto;
 };
 
-struct ss_hdr_ipv4 {
+struct SS_WIRE ss_hdr_ipv4 {
 	__u8 ver_ihl;
 	__u8 tos;
 	__be16 tot_len;
@@ -71,7 +83,7 @@ struct ss_hdr_ipv4 {
 	__be32 daddr;
 };
 
-struct ss_hdr_ipv6 {
+struct SS_WIRE ss_hdr_ipv6 {
 	__be32 ver_tc_flow;
 	__be16 payload_len;
 	__u8 nexthdr;
@@ -81,19 +93,19 @@ struct ss_hdr_ipv6 {
 };
 
 /* Hop-by-hop, routing, destination options, AH: next header, then length. */
-struct ss_hdr_ipv6_ext {
+struct SS_WIRE ss_hdr_ipv6_ext {
 	__u8 nexthdr;
 	__u8 hdrlen;
 };
 
-struct ss_hdr_ipv6_frag {
+struct SS_WIRE ss_hdr_ipv6_frag {
 	__u8 nexthdr;
 	__u8 reserved;
 	__be16 frag_off; /* offset in 8-byte units << 3, low bit = more fragments */
 	__be32 id;
 };
 
-struct ss_hdr_tcp {
+struct SS_WIRE ss_hdr_tcp {
 	__be16 sport;
 	__be16 dport;
 	__be32 seq;
@@ -267,8 +279,12 @@ static __always_inline int ss_parse_ipv6(struct ss_cursor *c, struct ss_pkt *pkt
 		c->off += len;
 		used += len;
 	}
-	if (next != SS_IPPROTO_TCP)
+	if (next == SS_IPPROTO_HOPOPTS || next == SS_IPPROTO_ROUTING ||
+	    next == SS_IPPROTO_DSTOPTS || next == SS_IPPROTO_AH ||
+	    next == SS_IPPROTO_FRAGMENT)
 		return SS_PARSE_BAD_IPV6; /* chain longer than we walk */
+	if (next != SS_IPPROTO_TCP)
+		return SS_PARSE_NOT_TCP;
 	if (plen != 0 && plen < used)
 		return SS_PARSE_BAD_IPV6;
 

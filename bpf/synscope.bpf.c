@@ -10,6 +10,7 @@
 #include <bpf/bpf_helpers.h>
 #include "synscope.h"
 #include "parse.h"
+#include "sketch.h"
 
 #define SS_TC_NEUTRAL (-1) /* TC_ACT_UNSPEC == TCX_NEXT */
 
@@ -22,6 +23,10 @@ const volatile __u8 cfg_host_filter = 0;  /* any --host given */
 /* Wake the consumer only once this much is queued; it also polls on a
  * short timeout, so a lone event waits at most one poll period. */
 const volatile __u32 cfg_wakeup_bytes = 0;
+/* Events per second per CPU before SYN and RST events are sampled out
+ * (0 = no limit). SYN-ACK and completing-ACK events keep priority: they
+ * may use the whole bucket, SYN and RST only what lies above a quarter. */
+const volatile __u32 cfg_event_rate = 0;
 
 struct ss_counters {
 	__u64 c[SS_C_MAX];
@@ -33,6 +38,20 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ss_counters);
 } counters SEC(".maps");
+
+/* Token bucket in nano-tokens (one event costs 1e9), refilled at
+ * cfg_event_rate per second, holding at most one second's worth. */
+struct ss_bucket {
+	__u64 ntokens;
+	__u64 last_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ss_bucket);
+} bucket SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -48,6 +67,36 @@ struct {
 	__type(key, struct ss_flow_key);
 	__type(value, struct ss_pending);
 } pending SEC(".maps");
+
+/* Flood view: SYNs per destination address and port. Per-CPU, so the
+ * hot target of a flood is counted without contention. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct ss_target_key);
+	__type(value, __u64);
+} targets SEC(".maps");
+
+/* Count-min sketch of SYN sources (see sketch.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SS_SKETCH_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u32);
+} sketch SEC(".maps");
+
+/* Sources that stood out of the sketch's noise: few, so no thrashing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct ss_source_key);
+	__type(value, __u32);
+} heavy_sources SEC(".maps");
+
+/* Written by userspace each interval: which half of the sketch is live. */
+volatile __u32 ss_epoch = 0;
+/* Set by the loader when the flood maps are wanted (top). */
+const volatile __u8 cfg_flood = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -106,12 +155,45 @@ __noinline int ss_walk_opts(struct ss_opts *o)
 	return o->present;
 }
 
+#define SS_NTOKEN 1000000000ull
+
+/* May an event of this kind be written now? */
+static __always_inline int take_token(__u8 kind)
+{
+	__u64 cap = (__u64)cfg_event_rate * SS_NTOKEN, now, floor;
+	struct ss_bucket *b;
+	__u32 zero = 0;
+
+	if (!cfg_event_rate)
+		return 1;
+	b = bpf_map_lookup_elem(&bucket, &zero);
+	if (!b)
+		return 1;
+	now = bpf_ktime_get_ns();
+	if (now - b->last_ns >= SS_NTOKEN)
+		b->ntokens = cap;
+	else
+		b->ntokens += (now - b->last_ns) * cfg_event_rate;
+	if (b->ntokens > cap)
+		b->ntokens = cap;
+	b->last_ns = now;
+	floor = (kind == SS_EV_SYN || kind == SS_EV_RST) ? cap / 4 : 0;
+	if (b->ntokens < floor + SS_NTOKEN)
+		return 0;
+	b->ntokens -= SS_NTOKEN;
+	return 1;
+}
+
 static __always_inline void emit(struct ss_counters *cnt, const struct ss_pkt *pkt,
 				 void *data, void *data_end, __u32 ifindex, __u8 dir, __u8 kind)
 {
 	struct ss_event *e;
 	__u64 flags = 0;
 
+	if (!take_token(kind)) {
+		cnt->c[SS_C_SAMPLED_OUT]++;
+		return;
+	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		cnt->c[SS_C_LOST]++;
@@ -135,6 +217,49 @@ static __always_inline void emit(struct ss_counters *cnt, const struct ss_pkt *p
 	}
 	bpf_ringbuf_submit(e, flags);
 	cnt->c[SS_C_EVENTS]++;
+}
+
+static __always_inline void count_target(const struct ss_pkt *pkt)
+{
+	struct ss_target_key k = { .port = pkt->dport, .family = pkt->family };
+	__u64 one = 1, *v;
+
+	__builtin_memcpy(k.addr, pkt->daddr, 16);
+	v = bpf_map_lookup_elem(&targets, &k);
+	if (v)
+		(*v)++;
+	else
+		bpf_map_update_elem(&targets, &k, &one, BPF_NOEXIST);
+}
+
+static __always_inline void count_source(const struct ss_pkt *pkt)
+{
+	__u32 epoch = ss_epoch & 1, slot, row, est = ~0u, *c, *total;
+	struct ss_source_key k = { .family = pkt->family };
+
+	slot = SS_SKETCH_TOTAL_SLOT(epoch);
+	total = bpf_map_lookup_elem(&sketch, &slot);
+	if (!total)
+		return;
+	(*total)++;
+	for (row = 0; row < SS_SKETCH_ROWS; row++) {
+		slot = ss_sketch_slot(epoch, row, ss_sketch_col(pkt->saddr, row));
+		c = bpf_map_lookup_elem(&sketch, &slot);
+		if (!c)
+			return;
+		(*c)++;
+		if (*c < est)
+			est = *c;
+	}
+	if (est < SS_HH_MIN_COUNT ||
+	    (__u64)est * SS_SKETCH_WIDTH < (__u64)*total * SS_HH_NOISE_FACTOR)
+		return;
+	/* Insert on crossing and refresh at powers of two: a heavy source
+	 * costs a hash update only log2(rate) times per interval. */
+	if (est & (est - 1))
+		return;
+	__builtin_memcpy(k.addr, pkt->saddr, 16);
+	bpf_map_update_elem(&heavy_sources, &k, &est, BPF_ANY);
 }
 
 static __always_inline void flow_key(struct ss_flow_key *k, const __u32 *saddr,
@@ -179,6 +304,10 @@ static __always_inline void handle(void *data, void *data_end, __u32 ifindex, __
 	switch (kind) {
 	case SS_EV_SYN:
 		cnt->c[SS_C_SYN]++;
+		if (cfg_flood) {
+			count_target(&pkt);
+			count_source(&pkt);
+		}
 		emit(cnt, &pkt, data, data_end, ifindex, dir, kind);
 		break;
 	case SS_EV_SYNACK: {

@@ -52,7 +52,7 @@ struct ss_opts {
 	__u16 mss;
 	__u8 wscale;
 	__u8 present;                    /* SS_OPT_* */
-	__u8 kinds[SS_OPT_KINDS_MAX];    /* wire order, 0-terminated if fewer */
+	__u8 kinds[SS_OPT_KINDS_MAX];    /* wire order (EOL included), nkinds valid */
 	__u8 nkinds;                     /* number of kinds recorded */
 	__u8 raw_len;                    /* option bytes copied to raw[] */
 	__u8 pad[2];

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install what synscope's build, demo and tests need, when missing.
+# Debian/Ubuntu (apt-get); run as root. Does nothing when all is there.
+set -euo pipefail
+
+need=()
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+for p in clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcmocka-dev \
+	 libpcap-dev make gcc pkg-config iproute2 tcpdump tshark ncat nftables \
+	 hping3 netsniff-ng jq; do
+	have_pkg "$p" || need+=("$p")
+done
+# Sanitizer runtime for the parser tests under AddressSanitizer.
+have_pkg libclang-rt-dev || have_pkg libasan8 || need+=(libasan8)
+
+if [ ${#need[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages (${need[*]}) and not root; install them or run as root" >&2
+	exit 1
+fi
+echo "install-deps: installing ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture: answer no, non-interactively.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

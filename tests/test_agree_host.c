@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Host side of the two-builds test: the offline mode's replay, compiled
+ * right here from user/capture.c (its functions are static: this is the
+ * code synscope -r runs, not a copy), fed record by record.
+ *
+ * The Ethernet frame handed to the kernel side is built by this file's own
+ * reading of the link headers, not by capture.c's, so a link decoding bug
+ * shows up as a disagreement.
+ */
+#include "../user/capture.c"
+#include "test_agree.h"
+
+struct ag_reader {
+	pcap_t *p;
+	int dlt;
+	uint64_t n;
+	struct ss_replay rp;
+};
+
+struct ag_reader *ag_open(const char *path, const struct ss_options *o, char *err, size_t n)
+{
+	char perr[PCAP_ERRBUF_SIZE];
+	struct ag_reader *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		snprintf(err, n, "out of memory");
+		return NULL;
+	}
+	r->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, perr);
+	if (!r->p) {
+		snprintf(err, n, "%s", perr);
+		free(r);
+		return NULL;
+	}
+	r->dlt = pcap_datalink(r->p);
+	if (!link_supported(r->dlt) || replay_init(&r->rp, o)) {
+		snprintf(err, n, "link type %d, or out of memory", r->dlt);
+		pcap_close(r->p);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void ag_close(struct ag_reader *r)
+{
+	replay_free(&r->rp);
+	pcap_close(r->p);
+	free(r);
+}
+
+/* AF_INET and every AF_INET6 of the loopback link types. */
+static uint16_t test_af_type(uint32_t af)
+{
+	static const struct { uint32_t af; uint16_t type; } afs[] = {
+		{ 2, 0x0800 }, { 10, 0x86dd }, { 24, 0x86dd }, { 28, 0x86dd }, { 30, 0x86dd },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(afs) / sizeof(afs[0]); i++)
+		if (afs[i].af == af)
+			return afs[i].type;
+	return 0;
+}
+
+/* The test's reading of a link header: its length and the ethertype. */
+static int link_header(int dlt, const uint8_t *b, uint32_t caplen, uint32_t *hlen,
+		       uint16_t *type)
+{
+	uint32_t af;
+
+	switch (dlt) {
+	case DLT_LINUX_SLL:     /* packet type, ARPHRD, address, protocol */
+		*hlen = 16;
+		if (caplen >= 16)
+			*type = (uint16_t)(b[14] << 8 | b[15]);
+		break;
+	case DLT_LINUX_SLL2:    /* protocol first */
+		*hlen = 20;
+		if (caplen >= 20)
+			*type = (uint16_t)(b[0] << 8 | b[1]);
+		break;
+	case DLT_NULL:          /* address family in the writer's byte order */
+		*hlen = 4;
+		if (caplen >= 4) {
+			memcpy(&af, b, 4);
+			*type = test_af_type(af) ? test_af_type(af)
+						 : test_af_type(__builtin_bswap32(af));
+		}
+		break;
+	case DLT_LOOP:          /* ... in network order */
+		*hlen = 4;
+		if (caplen >= 4)
+			*type = test_af_type((uint32_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]);
+		break;
+	case DLT_IPV4:
+		*hlen = 0;
+		*type = 0x0800;
+		break;
+	case DLT_IPV6:
+		*hlen = 0;
+		*type = 0x86dd;
+		break;
+	default:                /* raw IP: the version nibble */
+		*hlen = 0;
+		if (caplen < 1)
+			return -1;
+		*type = (b[0] >> 4) == 4 ? 0x0800 : (b[0] >> 4) == 6 ? 0x86dd : 0;
+		break;
+	}
+	return caplen >= *hlen ? 0 : -1;
+}
+
+static void to_ethernet(int dlt, const uint8_t *b, uint32_t caplen, struct ag_packet *p)
+{
+	uint32_t hlen = 0;
+	uint16_t type = 0;
+
+	p->frame_len = 0;
+	if (dlt == DLT_EN10MB) {
+		if (caplen <= AG_FRAME_MAX) {
+			memcpy(p->frame, b, caplen);
+			p->frame_len = caplen;
+		}
+		return;
+	}
+	if (link_header(dlt, b, caplen, &hlen, &type) ||
+	    caplen - hlen + AG_ETH_HLEN > AG_FRAME_MAX)
+		return;
+	memset(p->frame, 0, 12);
+	p->frame[12] = type >> 8;
+	p->frame[13] = type & 0xff;
+	memcpy(p->frame + AG_ETH_HLEN, b + hlen, caplen - hlen);
+	p->frame_len = caplen - hlen + AG_ETH_HLEN;
+}
+
+int ag_next(struct ag_reader *r, struct ag_packet *p)
+{
+	uint64_t before[SS_C_MAX];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct ss_frame f;
+	int e, i;
+
+	e = pcap_next_ex(r->p, &h, &data);
+	if (e == PCAP_ERROR_BREAK)
+		return 0;
+	if (e != 1)
+		return -1;
+	memset(p, 0, sizeof(*p));
+	p->n = ++r->n;
+	p->caplen = h->caplen;
+	to_ethernet(r->dlt, data, h->caplen, p);
+
+	memcpy(before, r->rp.counters, sizeof(before));
+	link_decode(r->dlt, data, h->caplen, &f);
+	p->has_event = replay_packet(&r->rp, &f, 0, &p->ev);
+	for (i = 0; i < SS_C_MAX; i++)
+		p->delta[i] = r->rp.counters[i] - before[i];
+	return 1;
+}

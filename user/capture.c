@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Offline mode: read a pcap/pcapng capture and report its handshakes
+ * exactly as live mode would have.
+ *
+ * Each record goes through the same steps as a packet in the kernel
+ * program's handle(): the shared parser (bpf/parse.h, host build), the
+ * same counters, the same --port/--host filter, and a copy of the kernel's
+ * pending SYN-ACK table, so the events fed to the handshake engine are the
+ * ones the kernel would have written to its ring buffer. Capture time
+ * replaces the kernel clock: it stamps the events and drives the engine's
+ * timeouts.
+ *
+ * The per-packet path allocates nothing and makes no system call: libpcap
+ * reads through a large stdio buffer, and output is fully buffered when it
+ * is not a terminal.
+ *
+ * No <bpf/...> header here: libpcap and libbpf both define struct bpf_insn
+ * and struct bpf_program.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <pcap/pcap.h>
+#include "synscope.h"
+#include "parse.h"
+#include "capture.h"
+#include "handshake.h"
+#include "options.h"
+#include "output.h"
+
+/* ---- link layers ------------------------------------------------------- */
+
+#define SS_SLL_HDR_LEN 16        /* Linux cooked v1 */
+#define SS_SLL2_HDR_LEN 20       /* Linux cooked v2 */
+#define SS_NULL_HDR_LEN 4        /* BSD loopback: the address family */
+#define SS_PACKET_OUTGOING 4     /* cooked packet type: sent by this host */
+#define SS_ETH_HDR_LEN 14
+
+/* Largest record libpcap hands out (its MAXIMUM_SNAPLEN). */
+#define SS_MAX_CAPLEN 262144
+
+/*
+ * Where a record's network layer starts. The kernel program only ever sees
+ * Ethernet frames; any other link type is parsed as the Ethernet frame
+ * with the same ethertype and payload would be.
+ */
+struct ss_frame {
+	const uint8_t *data;     /* where the parser starts */
+	const uint8_t *end;      /* end of the captured bytes */
+	int eth;                 /* data is an Ethernet header */
+	int cut;                 /* the link-layer header itself is cut */
+	uint16_t proto;          /* !eth: ethertype of what is at data */
+	uint8_t dir;             /* enum ss_dir */
+	uint32_t ifindex;        /* SLL2 only; 0 otherwise */
+};
+
+static int link_supported(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB: case DLT_LINUX_SLL: case DLT_LINUX_SLL2:
+	case DLT_RAW: case DLT_IPV4: case DLT_IPV6:
+	case DLT_NULL: case DLT_LOOP:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static uint16_t get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* AF_INET6 differs between the systems that write loopback captures. */
+static uint16_t af_ethertype(uint32_t af)
+{
+	switch (af) {
+	case 2:                                   /* AF_INET everywhere */
+		return SS_ETH_P_IP;
+	case 10: case 24: case 28: case 30:       /* Linux, Net/OpenBSD, FreeBSD, macOS */
+		return SS_ETH_P_IPV6;
+	default:
+		return 0;                         /* parsed as not IP */
+	}
+}
+
+/* Raw IP: the version nibble says which. */
+static uint16_t version_ethertype(const uint8_t *p, const uint8_t *end)
+{
+	if (p >= end)
+		return 0;
+	switch (p[0] >> 4) {
+	case 4: return SS_ETH_P_IP;
+	case 6: return SS_ETH_P_IPV6;
+	default: return 0;
+	}
+}
+
+/* Split one record of link type dlt into link-layer facts and payload. */
+static void link_decode(int dlt, const uint8_t *pkt, uint32_t caplen, struct ss_frame *f)
+{
+	const uint8_t *end = pkt + caplen;
+	uint32_t hdr = 0, af;
+
+	memset(f, 0, sizeof(*f));
+	f->end = end;
+	f->dir = SS_DIR_IN;
+	switch (dlt) {
+	case DLT_EN10MB:
+		f->eth = 1;
+		break;
+	case DLT_LINUX_SLL:
+		hdr = SS_SLL_HDR_LEN;
+		if (caplen < hdr)
+			break;
+		f->proto = get_be16(pkt + 14);
+		if (get_be16(pkt) == SS_PACKET_OUTGOING)
+			f->dir = SS_DIR_OUT;
+		break;
+	case DLT_LINUX_SLL2:
+		hdr = SS_SLL2_HDR_LEN;
+		if (caplen < hdr)
+			break;
+		f->proto = get_be16(pkt);
+		f->ifindex = get_be32(pkt + 4);
+		if (pkt[10] == SS_PACKET_OUTGOING)
+			f->dir = SS_DIR_OUT;
+		break;
+	case DLT_NULL:
+	case DLT_LOOP:
+		hdr = SS_NULL_HDR_LEN;
+		if (caplen < hdr)
+			break;
+		if (dlt == DLT_LOOP) {
+			af = get_be32(pkt);
+		} else {
+			/* Host order of the machine that wrote the file: a
+			 * family never needs the upper 16 bits. */
+			memcpy(&af, pkt, 4);
+			if (af & 0xffff0000u)
+				af = __builtin_bswap32(af);
+		}
+		f->proto = af_ethertype(af);
+		break;
+	case DLT_IPV4:
+		f->proto = SS_ETH_P_IP;
+		break;
+	case DLT_IPV6:
+		f->proto = SS_ETH_P_IPV6;
+		break;
+	default: /* DLT_RAW */
+		f->proto = version_ethertype(pkt, end);
+		/* An empty raw record is cut as an empty Ethernet frame is. */
+		f->cut = caplen == 0;
+		break;
+	}
+	if (caplen < hdr)
+		f->cut = 1;
+	f->data = f->cut ? end : pkt + hdr;
+}
+
+/* ---- the kernel's pending SYN-ACK table -------------------------------- */
+
+/*
+ * The kernel's `pending` LRU hash (65536 entries, keyed by the flow of the
+ * ACK that will complete the SYN-ACK). Fixed size, allocated once; when
+ * full, an insert evicts the entry inserted or updated longest ago. (The
+ * kernel's LRU is an approximation of that order; the bound is the same.)
+ */
+#define SS_PEND_MAX 65536u
+#define SS_PEND_NIL UINT32_MAX
+
+struct pend_node {
+	struct ss_flow_key key;
+	uint32_t expect_ack;
+	uint32_t hnext;          /* hash chain, or free list */
+	uint32_t older, newer;   /* age order */
+};
+
+struct pend_table {
+	struct pend_node *nodes;
+	uint32_t *buckets;       /* SS_PEND_MAX heads */
+	uint32_t count, free_head, oldest, newest;
+};
+
+static int pend_init(struct pend_table *t)
+{
+	uint32_t i;
+
+	t->nodes = calloc(SS_PEND_MAX, sizeof(*t->nodes));
+	t->buckets = malloc(SS_PEND_MAX * sizeof(*t->buckets));
+	if (!t->nodes || !t->buckets)
+		return -1;
+	memset(t->buckets, 0xff, SS_PEND_MAX * sizeof(*t->buckets));
+	for (i = 0; i < SS_PEND_MAX; i++)
+		t->nodes[i].hnext = i + 1 < SS_PEND_MAX ? i + 1 : SS_PEND_NIL;
+	t->free_head = 0;
+	t->count = 0;
+	t->oldest = t->newest = SS_PEND_NIL;
+	return 0;
+}
+
+static void pend_free(struct pend_table *t)
+{
+	free(t->nodes);
+	free(t->buckets);
+	t->nodes = NULL;
+	t->buckets = NULL;
+}
+
+_Static_assert(sizeof(struct ss_flow_key) % 8 == 0, "pend_bucket hashes 64-bit words");
+
+static uint32_t pend_bucket(const struct ss_flow_key *k)
+{
+	uint64_t w[sizeof(*k) / 8], h = 0;
+	size_t i;
+
+	memcpy(w, k, sizeof(w));
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(h >> 32) & (SS_PEND_MAX - 1);
+}
+
+/* The slot that points at the key's node (or at NIL where it would go). */
+static uint32_t *pend_slot(struct pend_table *t, const struct ss_flow_key *k)
+{
+	uint32_t *pp = &t->buckets[pend_bucket(k)];
+
+	while (*pp != SS_PEND_NIL && memcmp(&t->nodes[*pp].key, k, sizeof(*k)))
+		pp = &t->nodes[*pp].hnext;
+	return pp;
+}
+
+static void age_unlink(struct pend_table *t, uint32_t i)
+{
+	struct pend_node *n = &t->nodes[i];
+
+	if (n->older != SS_PEND_NIL)
+		t->nodes[n->older].newer = n->newer;
+	else
+		t->oldest = n->newer;
+	if (n->newer != SS_PEND_NIL)
+		t->nodes[n->newer].older = n->older;
+	else
+		t->newest = n->older;
+}
+
+static void age_push(struct pend_table *t, uint32_t i)
+{
+	struct pend_node *n = &t->nodes[i];
+
+	n->older = t->newest;
+	n->newer = SS_PEND_NIL;
+	if (t->newest != SS_PEND_NIL)
+		t->nodes[t->newest].newer = i;
+	else
+		t->oldest = i;
+	t->newest = i;
+}
+
+/* Unlink the node *pp points at and put it on the free list. */
+static void pend_remove(struct pend_table *t, uint32_t *pp)
+{
+	uint32_t i = *pp;
+
+	*pp = t->nodes[i].hnext;
+	age_unlink(t, i);
+	t->nodes[i].hnext = t->free_head;
+	t->free_head = i;
+	t->count--;
+}
+
+static void pend_delete(struct pend_table *t, const struct ss_flow_key *k)
+{
+	uint32_t *pp = pend_slot(t, k);
+
+	if (*pp != SS_PEND_NIL)
+		pend_remove(t, pp);
+}
+
+/* bpf_map_update_elem(BPF_ANY) on the LRU map. */
+static void pend_put(struct pend_table *t, const struct ss_flow_key *k, uint32_t expect_ack)
+{
+	uint32_t *pp = pend_slot(t, k), i;
+
+	if (*pp == SS_PEND_NIL && t->count == SS_PEND_MAX) {
+		pend_delete(t, &t->nodes[t->oldest].key);
+		pp = pend_slot(t, k); /* the eviction may have changed the chain */
+	}
+	if (*pp != SS_PEND_NIL) {
+		i = *pp;
+		age_unlink(t, i);
+	} else {
+		i = t->free_head;
+		t->free_head = t->nodes[i].hnext;
+		t->nodes[i].key = *k;
+		t->nodes[i].hnext = SS_PEND_NIL;
+		*pp = i;
+		t->count++;
+	}
+	t->nodes[i].expect_ack = expect_ack;
+	age_push(t, i);
+}
+
+/* The ACK's lookup: on a match the entry is consumed. */
+static int pend_take(struct pend_table *t, const struct ss_flow_key *k, uint32_t ack)
+{
+	uint32_t *pp = pend_slot(t, k);
+
+	if (*pp == SS_PEND_NIL || t->nodes[*pp].expect_ack != ack)
+		return 0;
+	pend_remove(t, pp);
+	return 1;
+}
+
+/* ---- one packet, as the kernel's handle() ------------------------------ */
+
+struct ss_replay {
+	const struct ss_options *o;        /* --port, --host */
+	uint64_t counters[SS_C_MAX];
+	struct pend_table pend;
+	uint8_t *scratch;                  /* a synthetic Ethernet frame */
+};
+
+static int replay_init(struct ss_replay *r, const struct ss_options *o)
+{
+	memset(r, 0, sizeof(*r));
+	r->o = o;
+	r->scratch = malloc(SS_ETH_HDR_LEN + SS_MAX_CAPLEN);
+	if (!r->scratch || pend_init(&r->pend)) {
+		free(r->scratch);
+		pend_free(&r->pend);
+		return -1;
+	}
+	return 0;
+}
+
+static void replay_free(struct ss_replay *r)
+{
+	free(r->scratch);
+	r->scratch = NULL;
+	pend_free(&r->pend);
+}
+
+static int host_listed(const struct ss_options *o, uint8_t family, const uint32_t *addr)
+{
+	int i;
+
+	for (i = 0; i < o->nhosts; i++)
+		if (ss_prefix_match(&o->hosts[i], family, addr))
+			return 1;
+	return 0;
+}
+
+/* The kernel's filter_match(): a segment matches when either end is listed. */
+static int filter_match(const struct ss_options *o, const struct ss_pkt *pkt)
+{
+	if (o->nports && !ss_port_listed(o->ports, o->nports, pkt->sport) &&
+	    !ss_port_listed(o->ports, o->nports, pkt->dport))
+		return 0;
+	if (o->nhosts && !host_listed(o, pkt->family, pkt->saddr) &&
+	    !host_listed(o, pkt->family, pkt->daddr))
+		return 0;
+	return 1;
+}
+
+static void flow_key(struct ss_flow_key *k, const uint32_t *saddr, const uint32_t *daddr,
+		     uint16_t sport, uint16_t dport, uint8_t family)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->saddr, saddr, 16);
+	memcpy(k->daddr, daddr, 16);
+	k->sport = sport;
+	k->dport = dport;
+	k->family = family;
+}
+
+/*
+ * Parse the frame; *start is where the cursor began (what the option copy
+ * is relative to). A tag after a non-Ethernet link header is walked by
+ * ss_parse_eth on a copy with a synthetic Ethernet header: rare, and
+ * exactly what the kernel does with the tagged frame.
+ */
+static int frame_parse(struct ss_replay *r, const struct ss_frame *f, struct ss_pkt *pkt,
+		       const uint8_t **start, const uint8_t **end)
+{
+	struct ss_cursor c = { .pos = (void *)f->data, .end = (void *)f->end };
+	size_t len;
+
+	*start = f->data;
+	*end = f->end;
+	if (f->cut)
+		return SS_PARSE_TRUNCATED;
+	if (f->eth)
+		return ss_parse_eth(&c, pkt);
+	if (f->proto != SS_ETH_P_8021Q && f->proto != SS_ETH_P_8021AD)
+		return ss_parse_l3(&c, f->proto, pkt);
+
+	len = (size_t)(f->end - f->data);
+	if (len > SS_MAX_CAPLEN)
+		len = SS_MAX_CAPLEN;
+	memset(r->scratch, 0, 12);
+	r->scratch[12] = f->proto >> 8;
+	r->scratch[13] = f->proto & 0xff;
+	memcpy(r->scratch + SS_ETH_HDR_LEN, f->data, len);
+	*start = r->scratch;
+	*end = r->scratch + SS_ETH_HDR_LEN + len;
+	c.pos = r->scratch;
+	c.end = (void *)*end;
+	return ss_parse_eth(&c, pkt);
+}
+
+/* The kernel's emit(), minus the ring buffer and its rate limit. */
+static void make_event(struct ss_replay *r, const struct ss_frame *f,
+		       const struct ss_pkt *pkt, const uint8_t *start, const uint8_t *end,
+		       uint64_t ts_ns, uint8_t kind, struct ss_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->ts_ns = ts_ns;
+	ev->ifindex = f->ifindex;
+	ev->dir = f->dir;
+	ev->kind = kind;
+	ss_fill_event(ev, pkt);
+	if (kind == SS_EV_SYN || kind == SS_EV_SYNACK) {
+		ss_parse_tcp_opts((void *)start, pkt, end, &ev->opts);
+		if (ev->opts.present & SS_OPT_MALFORMED)
+			r->counters[SS_C_BAD_TCP_OPT]++;
+	}
+	r->counters[SS_C_EVENTS]++;
+}
+
+/*
+ * One record through the kernel program's handle(): bump the same counters,
+ * keep the same pending table. Returns 1 when the kernel would have written
+ * an event (then in *ev), 0 otherwise.
+ */
+static int replay_packet(struct ss_replay *r, const struct ss_frame *f, uint64_t ts_ns,
+			 struct ss_event *ev)
+{
+	struct ss_pkt pkt = { 0 };
+	struct ss_flow_key key;
+	const uint8_t *start, *end;
+	uint64_t *cnt = r->counters;
+	int res, kind;
+
+	cnt[SS_C_PACKETS]++;
+	res = frame_parse(r, f, &pkt, &start, &end);
+	if (res != SS_PARSE_TCP) {
+		cnt[ss_parse_counter(res)]++;
+		return 0;
+	}
+	cnt[SS_C_TCP]++;
+	if (!filter_match(r->o, &pkt)) {
+		cnt[SS_C_FILTERED]++;
+		return 0;
+	}
+
+	kind = ss_classify(pkt.tcp_flags);
+	switch (kind) {
+	case SS_EV_SYN:
+		cnt[SS_C_SYN]++;
+		break;
+	case SS_EV_SYNACK:
+		cnt[SS_C_SYNACK]++;
+		/* The completing ACK flows the other way: client to server. */
+		flow_key(&key, pkt.daddr, pkt.saddr, pkt.dport, pkt.sport, pkt.family);
+		pend_put(&r->pend, &key, pkt.seq + 1);
+		break;
+	case SS_EV_RST:
+		cnt[SS_C_RST]++;
+		flow_key(&key, pkt.saddr, pkt.daddr, pkt.sport, pkt.dport, pkt.family);
+		pend_delete(&r->pend, &key);
+		flow_key(&key, pkt.daddr, pkt.saddr, pkt.dport, pkt.sport, pkt.family);
+		pend_delete(&r->pend, &key);
+		break;
+	case SS_EV_FIN:
+		cnt[SS_C_FIN]++;
+		return 0;
+	case SS_EV_ACK:
+		flow_key(&key, pkt.saddr, pkt.daddr, pkt.sport, pkt.dport, pkt.family);
+		if (!pend_take(&r->pend, &key, pkt.ack))
+			return 0;
+		cnt[SS_C_ACK_COMPLETE]++;
+		break;
+	default:
+		return 0;
+	}
+	make_event(r, f, &pkt, start, end, ts_ns, (uint8_t)kind, ev);
+	return 1;
+}
+
+/* ---- the run ------------------------------------------------------------ */
+
+struct offline {
+	const struct ss_options *o;
+	struct ss_out out;
+	struct hs_engine *eng;
+	uint64_t records;
+	int done;                 /* -c reached, or stdout failed */
+	int write_errno;          /* why stdout failed */
+};
+
+/* Stop at the first failed write: nobody reads what follows. */
+static void check_output(struct offline *ol)
+{
+	if (!ol->write_errno && ferror(ol->out.f)) {
+		ol->write_errno = errno ? errno : EIO;
+		ol->done = 1;
+	}
+}
+
+static void on_record(const struct hs_record *rec, void *arg)
+{
+	struct offline *ol = arg;
+
+	/* One batch (a timeout sweep) can hold more than -c asks for. */
+	if (ol->done)
+		return;
+	ss_out_record(&ol->out, rec);
+	if (ol->o->count && ++ol->records >= ol->o->count)
+		ol->done = 1;
+	check_output(ol);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash && slash[1] ? slash + 1 : path;
+}
+
+/* Open the capture; on failure write the reason to err and return NULL. */
+static pcap_t *open_capture(const char *path, char *err, size_t n)
+{
+	char pcap_err[PCAP_ERRBUF_SIZE] = "";
+	struct stat st;
+	pcap_t *p;
+	FILE *fp;
+
+	if (strcmp(path, "-") == 0) {
+		fp = stdin;
+	} else {
+		fp = fopen(path, "rb");
+		if (!fp) {
+			snprintf(err, n, "%s", strerror(errno));
+			return NULL;
+		}
+		/* Clearer than what libpcap makes of these. */
+		if (fstat(fileno(fp), &st) == 0 &&
+		    (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && st.st_size == 0))) {
+			snprintf(err, n, "%s", S_ISDIR(st.st_mode) ? strerror(EISDIR)
+				 : "empty file, not a capture");
+			fclose(fp);
+			return NULL;
+		}
+	}
+	/* libpcap reads record by record: a big stdio buffer turns that into
+	 * few large reads. */
+	setvbuf(fp, NULL, _IOFBF, 1 << 20);
+	p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, pcap_err);
+	if (!p) {
+		if (fp != stdin)
+			fclose(fp);
+		if (strcmp(pcap_err, "unknown file format") == 0)
+			snprintf(err, n, "not a pcap or pcapng capture (unknown file format)");
+		else
+			snprintf(err, n, "%s", pcap_err);
+		return NULL;
+	}
+	if (!link_supported(pcap_datalink(p))) {
+		const char *name = pcap_datalink_val_to_name(pcap_datalink(p));
+
+		snprintf(err, n, "unsupported link type %s (%d): synscope reads Ethernet, "
+			 "Linux cooked (SLL, SLL2), raw IP and loopback captures",
+			 name ? name : "?", pcap_datalink(p));
+		pcap_close(p);
+		return NULL;
+	}
+	return p;
+}
+
+int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
+{
+	const char *path = o->read_file;
+	const char *shown = strcmp(path, "-") == 0 ? "stdin" : path;
+	struct hs_config cfg = { .timeout_ns = o->timeout_ns, .max_flows = o->max_flows };
+	struct offline ol = { .o = o };
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	struct ss_replay rp;
+	struct ss_frame fr;
+	struct ss_event ev;
+	struct hs_stats st;
+	uint64_t npkts = 0, ts, now = 0;
+	char err[PCAP_ERRBUF_SIZE + 128];
+	int dlt, r = 0, ret = 1;
+	pcap_t *p;
+
+	p = open_capture(path, err, sizeof(err));
+	if (!p) {
+		fprintf(stderr, "synscope: %s: %s\n", shown, err);
+		return 1;
+	}
+	dlt = pcap_datalink(p);
+	if (replay_init(&rp, o)) {
+		fprintf(stderr, "synscope: out of memory\n");
+		pcap_close(p);
+		return 1;
+	}
+	ol.out.f = stdout;
+	ol.out.json = o->json;
+	ol.out.explain = o->explain;
+	ol.out.ts_offset_ns = 0; /* capture time is already UTC */
+	ol.out.fixed_ifname = strcmp(path, "-") == 0 ? "stdin" : base_name(path);
+	ol.eng = hs_new(&cfg, on_record, &ol);
+	if (!ol.eng) {
+		fprintf(stderr, "synscope: out of memory\n");
+		goto out;
+	}
+	/* main asked for line buffering, which is right live; a file is read
+	 * faster than anyone reads along, so buffer fully into a pipe. */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+
+	while (!ol.done && !*stop) {
+		r = pcap_next_ex(p, &hdr, &data);
+		if (r != 1)
+			break;
+		npkts++;
+		/* Nanosecond precision was asked for: tv_usec holds ns. */
+		ts = (uint64_t)hdr->ts.tv_sec * 1000000000ull + (uint64_t)hdr->ts.tv_usec;
+		/* Time only moves forward, even in a merged capture. */
+		if (ts > now) {
+			now = ts;
+			hs_advance(ol.eng, now);
+			if (ol.done)
+				break;
+		}
+		link_decode(dlt, data, hdr->caplen, &fr);
+		if (!replay_packet(&rp, &fr, ts, &ev))
+			continue;
+		if (o->packets) {
+			ss_out_packet(&ol.out, &ev);
+			check_output(&ol);
+		}
+		hs_feed(ol.eng, &ev);
+	}
+	/* As live: once -c is reached, what is still open is not reported. */
+	if (!(o->count && ol.records >= o->count))
+		hs_flush(ol.eng);
+	if (fflush(stdout) == EOF)
+		check_output(&ol);
+	hs_get_stats(ol.eng, &st);
+	ss_out_summary(stderr, &st, rp.counters);
+	if (r == PCAP_ERROR)
+		fprintf(stderr, "synscope: %s: %s (stopped after packet %lu)\n", shown,
+			pcap_geterr(p), (unsigned long)npkts);
+	else if (ol.write_errno == EPIPE)
+		; /* the reader went away (| head): no news to tell */
+	else if (ol.write_errno)
+		fprintf(stderr, "synscope: stdout: %s\n", strerror(ol.write_errno));
+	else
+		ret = 0;
+out:
+	hs_free(ol.eng);
+	replay_free(&rp);
+	pcap_close(p);
+	return ret;
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Handshake engine: pure C, no kernel calls. Fed with struct ss_event (live
+ * from the ring buffer or built from a capture file), it pairs SYN,
+ * SYN-ACK and ACK by sequence numbers and emits one record per handshake
+ * attempt through a callback.
+ */
+#ifndef SS_HANDSHAKE_H
+#define SS_HANDSHAKE_H
+
+#include <stdint.h>
+#include "synscope.h"
+
+enum hs_outcome {
+	HS_ESTABLISHED = 0, /* SYN, matching SYN-ACK, matching ACK */
+	HS_REFUSED,         /* RST answering the SYN (no SYN-ACK seen) */
+	HS_RESET,           /* RST after the SYN-ACK, before or at completion */
+	HS_TIMEOUT,         /* no SYN-ACK, or no ACK, within the timeout */
+	HS_OPEN,            /* still incomplete when the engine was flushed */
+	HS_OUTCOME_MAX,
+};
+
+/* What the SYN or SYN-ACK said about its sender. */
+struct hs_side {
+	uint16_t win;
+	uint8_t ttl;
+	uint8_t present;                  /* SS_OPT_* */
+	uint16_t mss;
+	uint8_t wscale;
+	uint8_t nkinds;
+	uint8_t kinds[SS_OPT_KINDS_MAX];
+};
+
+struct hs_record {
+	uint32_t ifindex;
+	uint8_t family;                   /* 4 or 6 */
+	uint8_t outcome;                  /* enum hs_outcome */
+	uint8_t have_syn, have_synack, have_ack;
+	uint8_t rst_from_client;          /* for refused/reset: who sent the RST */
+	uint32_t client[4], server[4];    /* network byte order, as in ss_event */
+	uint16_t client_port, server_port;
+	uint32_t syn_seq, synack_seq;
+	uint64_t syn_ts, synack_ts, ack_ts, end_ts; /* ns; 0 when absent.
+						     * end_ts: the event that
+						     * decided the outcome, or
+						     * the time it timed out;
+						     * 0 for HS_OPEN */
+	int64_t syn_to_synack_us;         /* -1 when absent; from the latest
+					   * SYN sent before the SYN-ACK */
+	int64_t synack_to_ack_us;         /* -1 when absent; from the latest
+					   * SYN-ACK sent before the ACK */
+	uint32_t syn_retrans, synack_retrans;
+	struct hs_side syn, synack;       /* valid when have_syn / have_synack */
+};
+
+typedef void (*hs_emit_fn)(const struct hs_record *rec, void *arg);
+
+struct hs_config {
+	uint64_t timeout_ns;   /* default 10 s: from the attempt's first SYN */
+	uint32_t max_flows;    /* default 1,000,000 */
+};
+
+struct hs_stats {
+	uint64_t outcomes[HS_OUTCOME_MAX];
+	uint64_t evicted;      /* flows dropped because the table was full */
+	uint64_t ignored;      /* events that matched no handshake (a SYN-ACK
+				* or ACK held for a SYN that never came is
+				* counted when it is dropped) */
+	uint64_t flows;        /* flows in the table now */
+	uint64_t flows_peak;
+};
+
+struct hs_engine;
+
+struct hs_engine *hs_new(const struct hs_config *cfg, hs_emit_fn emit, void *arg);
+/* Feed one event. Returns 1 when it belonged to a handshake (the caller
+ * prints --packets lines only for those ACKs), 0 when it was ignored. An
+ * ACK that arrives before its SYN-ACK is held unchecked and returns 0.
+ * May call the emit callback (which must not call back into the engine). */
+int hs_feed(struct hs_engine *e, const struct ss_event *ev);
+/* Emit timeouts for every attempt whose deadline is <= now_ns. */
+void hs_advance(struct hs_engine *e, uint64_t now_ns);
+/* Emit every attempt still in the table as HS_OPEN, and empty it. (An
+ * outcome decided without a SYN, waiting in case the SYN was only late, is
+ * emitted as decided; flows that never saw a SYN or a decision are dropped.) */
+void hs_flush(struct hs_engine *e);
+void hs_get_stats(const struct hs_engine *e, struct hs_stats *st);
+void hs_free(struct hs_engine *e);
+
+const char *hs_outcome_name(int outcome);
+
+#endif /* SS_HANDSHAKE_H */

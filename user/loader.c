@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Loader: skeleton open -> rodata from the options -> load -> attach.
+ * Attachments are links wherever the kernel has them (XDP link, tcx), so a
+ * killed synscope leaves nothing behind. Classic tc is the fallback for
+ * kernels without tcx; there we remove exactly the filters we added.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "loader.h"
+#include "synscope.skel.h"
+
+/* Attach types of tcx (Linux 6.6); libbpf 1.1's headers predate them. */
+#define SS_BPF_TCX_INGRESS 46
+#define SS_BPF_TCX_EGRESS 47
+/* Classic tc: our own handle and priority, so we never replace another's. */
+#define SS_TC_HANDLE 0x5c5c
+#define SS_TC_PRIORITY 0x5c5c
+
+static int fail(char *err, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *load_error(int e)
+{
+	if (e == EPERM || e == EACCES)
+		return "permission denied: synscope needs CAP_BPF and CAP_NET_ADMIN (or root)";
+	return NULL;
+}
+
+int ss_loader_load(struct ss_loader *l, const struct ss_options *o, char *err, size_t n)
+{
+	struct synscope_bpf *s;
+	int i, e;
+
+	memset(l, 0, sizeof(*l));
+	l->ncpus = libbpf_num_possible_cpus();
+	if (l->ncpus <= 0)
+		return fail(err, n, "cannot count CPUs: %s", strerror(-l->ncpus));
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
+		return fail(err, n, "kernel has no BTF (/sys/kernel/btf/vmlinux missing): "
+			    "synscope needs a kernel built with CONFIG_DEBUG_INFO_BTF");
+
+	s = synscope_bpf__open();
+	if (!s)
+		return fail(err, n, "cannot open the BPF object: %s", strerror(errno));
+	l->skel = s;
+
+	for (i = 0; i < o->nports; i++)
+		s->rodata->cfg_ports[i] = o->ports[i];
+	s->rodata->cfg_nports = o->nports;
+	for (i = 0; i < o->nhosts; i++) {
+		if (o->hosts[i].family == 4)
+			s->rodata->cfg_host_v4 = 1;
+		else
+			s->rodata->cfg_host_v6 = 1;
+	}
+	s->rodata->cfg_host_filter = o->nhosts > 0;
+	/* Wake the consumer per 1/8 of the ring; it also polls every 50 ms. */
+	s->rodata->cfg_wakeup_bytes = o->ringbuf_kib * 1024 / 8;
+	s->rodata->cfg_event_rate = o->event_rate;
+	s->rodata->cfg_flood = o->top;
+	if (bpf_map__set_max_entries(s->maps.events, o->ringbuf_kib * 1024))
+		return fail(err, n, "bad ring buffer size %u KiB", o->ringbuf_kib);
+
+	if (synscope_bpf__load(s)) {
+		e = errno;
+		if (load_error(e))
+			return fail(err, n, "%s", load_error(e));
+		return fail(err, n, "cannot load the BPF programs: %s (run with -v for the verifier log)",
+			    strerror(e));
+	}
+
+	for (i = 0; i < o->nhosts; i++) {
+		const struct ss_prefix *p = &o->hosts[i];
+		__u8 one = 1;
+
+		if (p->family == 4) {
+			struct ss_lpm_v4 k = { .prefixlen = p->len };
+
+			memcpy(k.addr, p->addr, 4);
+			e = bpf_map_update_elem(bpf_map__fd(s->maps.hosts_v4), &k, &one, BPF_ANY);
+		} else {
+			struct ss_lpm_v6 k = { .prefixlen = p->len };
+
+			memcpy(k.addr, p->addr, 16);
+			e = bpf_map_update_elem(bpf_map__fd(s->maps.hosts_v6), &k, &one, BPF_ANY);
+		}
+		if (e)
+			return fail(err, n, "cannot set the host filter: %s", strerror(errno));
+	}
+	return 0;
+}
+
+static struct ss_attachment *new_att(struct ss_loader *l, enum ss_hook hook,
+				     int ifindex, const char *ifname)
+{
+	struct ss_attachment *a = &l->att[l->natt++];
+
+	memset(a, 0, sizeof(*a));
+	a->hook = hook;
+	a->ifindex = ifindex;
+	a->link_fd = -1;
+	snprintf(a->ifname, sizeof(a->ifname), "%s", ifname);
+	return a;
+}
+
+/* XDP link. -EBUSY/-EEXIST: someone else's XDP program holds the device. */
+static int attach_xdp(struct ss_loader *l, int ifindex, const char *ifname)
+{
+	struct bpf_link *link;
+
+	link = bpf_program__attach_xdp(l->skel->progs.ss_xdp_ingress, ifindex);
+	if (!link)
+		return -errno;
+	new_att(l, SS_HOOK_XDP, ifindex, ifname)->link = link;
+	return 0;
+}
+
+static int attach_tcx(struct ss_loader *l, int ifindex, const char *ifname, int egress)
+{
+	struct bpf_program *prog = egress ? l->skel->progs.ss_tc_egress
+					  : l->skel->progs.ss_tc_ingress;
+	int fd;
+
+	fd = bpf_link_create(bpf_program__fd(prog), ifindex,
+			     egress ? SS_BPF_TCX_EGRESS : SS_BPF_TCX_INGRESS, NULL);
+	if (fd < 0)
+		return -errno;
+	new_att(l, egress ? SS_HOOK_TCX_OUT : SS_HOOK_TCX_IN, ifindex, ifname)->link_fd = fd;
+	return 0;
+}
+
+static int attach_tc_classic(struct ss_loader *l, int ifindex, const char *ifname, int egress)
+{
+	struct bpf_program *prog = egress ? l->skel->progs.ss_tc_egress
+					  : l->skel->progs.ss_tc_ingress;
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = SS_TC_HANDLE,
+		    .priority = SS_TC_PRIORITY, .prog_fd = bpf_program__fd(prog));
+	struct ss_attachment *a;
+	int created, e;
+
+	e = bpf_tc_hook_create(&hook);
+	if (e && e != -EEXIST)
+		return e;
+	created = e == 0;
+	/* No BPF_TC_F_REPLACE: fails rather than replace a filter at our slot. */
+	e = bpf_tc_attach(&hook, &opts);
+	if (e)
+		return e;
+	a = new_att(l, egress ? SS_HOOK_TC_OUT : SS_HOOK_TC_IN, ifindex, ifname);
+	a->hook_created = created;
+	a->tc_handle = opts.handle;
+	a->tc_priority = opts.priority;
+	return 0;
+}
+
+/* tcx where the kernel has it (6.6+), classic clsact otherwise. */
+static int attach_tc(struct ss_loader *l, int ifindex, const char *ifname, int egress)
+{
+	int e = attach_tcx(l, ifindex, ifname, egress);
+
+	if (e == -EINVAL || e == -EOPNOTSUPP)
+		e = attach_tc_classic(l, ifindex, ifname, egress);
+	return e;
+}
+
+int ss_loader_attach(struct ss_loader *l, const char *ifname, enum ss_mode mode,
+		     char *err, size_t n)
+{
+	int ifindex, e, is_lo;
+
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex)
+		return fail(err, n, "no such interface '%s'", ifname);
+	if (l->natt + 2 > SS_MAX_ATTACH)
+		return fail(err, n, "too many attachments");
+	/* On lo every packet is sent and received: hook one side only. */
+	is_lo = strcmp(ifname, "lo") == 0;
+
+	if (mode == SS_MODE_XDP || (mode == SS_MODE_AUTO && !is_lo)) {
+		e = attach_xdp(l, ifindex, ifname);
+		if (e == -EBUSY || e == -EEXIST) {
+			if (mode == SS_MODE_XDP)
+				return fail(err, n, "another XDP program is attached to %s; "
+					    "not replacing it (try --mode tc)", ifname);
+		} else if (e == -EPERM || e == -EACCES) {
+			return fail(err, n, "permission denied attaching to %s: needs CAP_NET_ADMIN", ifname);
+		} else if (e && mode == SS_MODE_XDP) {
+			return fail(err, n, "cannot attach XDP to %s: %s", ifname, strerror(-e));
+		}
+		if (!e) {
+			if (is_lo)
+				return 0;
+			e = attach_tc(l, ifindex, ifname, 1);
+			if (e)
+				return fail(err, n, "cannot attach tc egress to %s: %s", ifname, strerror(-e));
+			return 0;
+		}
+		/* auto: XDP not possible here, fall back to tc both ways. */
+	}
+	e = attach_tc(l, ifindex, ifname, 0);
+	if (e == -EPERM || e == -EACCES)
+		return fail(err, n, "permission denied attaching to %s: needs CAP_NET_ADMIN", ifname);
+	if (e)
+		return fail(err, n, "cannot attach tc ingress to %s: %s", ifname, strerror(-e));
+	if (is_lo)
+		return 0;
+	e = attach_tc(l, ifindex, ifname, 1);
+	if (e)
+		return fail(err, n, "cannot attach tc egress to %s: %s", ifname, strerror(-e));
+	return 0;
+}
+
+int ss_loader_attach_all(struct ss_loader *l, const struct ss_options *o, char *err, size_t n)
+{
+	int i;
+
+	for (i = 0; i < o->nifaces; i++)
+		if (ss_loader_attach(l, o->ifaces[i], o->mode, err, n))
+			return -1;
+	return 0;
+}
+
+static const char *xdp_mode_name(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return "?";
+	switch (q.attach_mode) {
+	case XDP_ATTACHED_DRV: return "native";
+	case XDP_ATTACHED_SKB: return "generic";
+	case XDP_ATTACHED_HW: return "offload";
+	case XDP_ATTACHED_MULTI: return "multi";
+	default: return "?";
+	}
+}
+
+void ss_loader_describe(const struct ss_loader *l, char *buf, size_t n)
+{
+	static const char *names[] = {
+		[SS_HOOK_XDP] = "xdp in", [SS_HOOK_TCX_IN] = "tcx in",
+		[SS_HOOK_TCX_OUT] = "tcx out", [SS_HOOK_TC_IN] = "tc in",
+		[SS_HOOK_TC_OUT] = "tc out",
+	};
+	size_t used = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < l->natt && used < n; i++) {
+		const struct ss_attachment *a = &l->att[i];
+		int first = i == 0 || strcmp(a->ifname, l->att[i - 1].ifname) != 0;
+
+		used += snprintf(buf + used, n - used, "%s%s%s", i ? (first ? "; " : ", ") : "",
+				 first ? a->ifname : "", first ? ": " : "");
+		if (used >= n)
+			break;
+		if (a->hook == SS_HOOK_XDP)
+			used += snprintf(buf + used, n - used, "xdp(%s) in", xdp_mode_name(a->ifindex));
+		else
+			used += snprintf(buf + used, n - used, "%s", names[a->hook]);
+	}
+}
+
+const char *ss_loader_lost_iface(const struct ss_loader *l)
+{
+	int i;
+
+	for (i = 0; i < l->natt; i++)
+		if ((int)if_nametoindex(l->att[i].ifname) != l->att[i].ifindex)
+			return l->att[i].ifname;
+	return NULL;
+}
+
+int ss_loader_ringbuf_fd(const struct ss_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.events);
+}
+
+int ss_loader_counters(const struct ss_loader *l, uint64_t out[SS_C_MAX])
+{
+	size_t stride = sizeof(uint64_t) * SS_C_MAX;
+	uint64_t *vals;
+	__u32 zero = 0;
+	int cpu, i;
+
+	memset(out, 0, stride);
+	vals = calloc(l->ncpus, stride);
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.counters), &zero, vals)) {
+		free(vals);
+		return -errno;
+	}
+	for (cpu = 0; cpu < l->ncpus; cpu++)
+		for (i = 0; i < SS_C_MAX; i++)
+			out[i] += vals[cpu * SS_C_MAX + i];
+	free(vals);
+	return 0;
+}
+
+static void detach(struct ss_attachment *a)
+{
+	if (a->link)
+		bpf_link__destroy(a->link);
+	if (a->link_fd >= 0)
+		close(a->link_fd);
+	if (a->hook == SS_HOOK_TC_IN || a->hook == SS_HOOK_TC_OUT) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+			    .attach_point = a->hook == SS_HOOK_TC_OUT ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = a->tc_handle, .priority = a->tc_priority);
+
+		/* Only our filter. A clsact qdisc we created stays: it may
+		 * hold filters others added since, and empty it does nothing. */
+		bpf_tc_detach(&hook, &opts);
+	}
+	a->link = NULL;
+	a->link_fd = -1;
+}
+
+void ss_loader_close(struct ss_loader *l)
+{
+	int i;
+
+	for (i = l->natt - 1; i >= 0; i--)
+		detach(&l->att[i]);
+	l->natt = 0;
+	synscope_bpf__destroy(l->skel);
+	l->skel = NULL;
+}

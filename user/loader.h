@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Loading the BPF object, attaching it without clobbering, detaching. */
+#ifndef SS_LOADER_H
+#define SS_LOADER_H
+
+#include <net/if.h>
+#include <stdint.h>
+#include "options.h"
+
+enum ss_hook {
+	SS_HOOK_XDP,       /* XDP link, ingress */
+	SS_HOOK_TCX_IN,    /* tcx link */
+	SS_HOOK_TCX_OUT,
+	SS_HOOK_TC_IN,     /* classic tc clsact filter (kernels without tcx) */
+	SS_HOOK_TC_OUT,
+};
+
+struct ss_attachment {
+	enum ss_hook hook;
+	int ifindex;
+	char ifname[IF_NAMESIZE];
+	struct bpf_link *link;   /* XDP */
+	int link_fd;             /* tcx, -1 if none */
+	int hook_created;        /* tc: we created the clsact qdisc */
+	uint32_t tc_handle, tc_priority;
+};
+
+#define SS_MAX_ATTACH (SS_MAX_IFACES * 2)
+
+struct synscope_bpf;
+struct ring_buffer;
+
+struct ss_loader {
+	struct synscope_bpf *skel;
+	struct ss_attachment att[SS_MAX_ATTACH];
+	int natt;
+	int ncpus;
+};
+
+/* Open, configure from the options, load. err gets one line on failure. */
+int ss_loader_load(struct ss_loader *l, const struct ss_options *o, char *err, size_t n);
+/* Attach to one interface in the given mode. */
+int ss_loader_attach(struct ss_loader *l, const char *ifname, enum ss_mode mode,
+		     char *err, size_t n);
+/* Attach to every -i interface in o->mode. */
+int ss_loader_attach_all(struct ss_loader *l, const struct ss_options *o, char *err, size_t n);
+/* Human description of what is attached, e.g. "veth0: xdp(native) in, tcx out". */
+void ss_loader_describe(const struct ss_loader *l, char *buf, size_t n);
+/* Name of an interface that is gone or changed index, or NULL. */
+const char *ss_loader_lost_iface(const struct ss_loader *l);
+int ss_loader_ringbuf_fd(const struct ss_loader *l);
+/* Sum the per-CPU counters. */
+int ss_loader_counters(const struct ss_loader *l, uint64_t out[SS_C_MAX]);
+/* Detach everything and free; safe to call twice and on a failed load. */
+void ss_loader_close(struct ss_loader *l);
+
+#endif /* SS_LOADER_H */
