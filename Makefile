@@ -25,11 +25,14 @@ USER_SRC  := user/main.c user/options.c user/loader.c user/handshake.c \
 	     user/output.c user/capture.c user/flood.c user/flood_live.c
 USER_OBJ  := $(patsubst user/%.c,$(BUILD)/%.o,$(USER_SRC))
 
+include tests/capture.mk
+
 TESTS     := $(BUILD)/test_parse $(BUILD)/test_parse_asan $(BUILD)/test_bpf \
 	     $(BUILD)/test_handshake $(BUILD)/test_options $(BUILD)/test_flood \
 	     $(CAPTURE_TESTS)
 
 .PHONY: all test demo bench vmlinux clean deps unit-tests
+.DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/synscope
@@ -37,13 +40,13 @@ all: $(BUILD)/synscope
 $(BUILD):
 	@mkdir -p $@
 
-$(BUILD)/synscope.bpf.o: bpf/synscope.bpf.c bpf/parse.h include/synscope.h $(VMLINUX) | $(BUILD)
+$(BUILD)/synscope.bpf.o: bpf/synscope.bpf.c bpf/parse.h include/synscope.h include/sketch.h $(VMLINUX) | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/synscope.skel.h: $(BUILD)/synscope.bpf.o
 	$(BPFTOOL) gen skeleton $< name synscope_bpf > $@
 
-$(BUILD)/%.o: user/%.c $(wildcard user/*.h) include/synscope.h bpf/parse.h $(BUILD)/synscope.skel.h | $(BUILD)
+$(BUILD)/%.o: user/%.c $(wildcard user/*.h) include/synscope.h include/sketch.h bpf/parse.h $(BUILD)/synscope.skel.h | $(BUILD)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/synscope: $(USER_OBJ)
@@ -72,8 +75,6 @@ $(BUILD)/test_options: tests/test_options.c user/options.c user/options.h | $(BU
 
 $(BUILD)/test_flood: tests/test_flood.c user/flood.c user/flood.h user/output.c | $(BUILD)
 	$(CC) $(TEST_CFLAGS) tests/test_flood.c user/flood.c user/output.c -o $@ -lcmocka
-
-include tests/capture.mk
 
 unit-tests: $(TESTS)
 

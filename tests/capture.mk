@@ -11,7 +11,6 @@
 CAPTURE_TESTS := $(BUILD)/test_capture $(BUILD)/test_agree
 CAPTURE_BUILD := tests/capture_build.c tests/capture_build.h tests/packets.h
 
-unit-tests: $(CAPTURE_TESTS)
 
 $(BUILD)/test_capture: tests/test_capture.c $(CAPTURE_BUILD) $(BUILD)/synscope | $(BUILD)
 	$(CC) $(TEST_CFLAGS) tests/test_capture.c tests/capture_build.c -o $@ -lcmocka $(PCAP_LIBS)
