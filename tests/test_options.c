@@ -91,6 +91,8 @@ static void test_bad_options(void **state)
 		{ "-i", "lo", "--ringbuf-kib", "100" },
 		{ "-i", "lo", "--bogus", "1" },
 		{ "-i", "lo", "-r", "x.pcap" },
+		{ "-r", "x.pcap", "--duration", "1" },
+		{ "top", "-i", "lo", "--packets" },
 		{ "-i", "lo", "extra", "arg" },
 		{ "-p", "80", "-c", "1" }, /* no interface */
 		{ "-i", "an-interface-name-too-long", "-c", "1" },

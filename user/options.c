@@ -323,6 +323,8 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 		return fail(err, errlen, "no interface given: use -i IFACE (or -r FILE)");
 	if (o->read_file && o->nifaces)
 		return fail(err, errlen, "-i and -r cannot be combined");
+	if (o->read_file && o->duration > 0)
+		return fail(err, errlen, "--duration applies to live tracing, not to -r");
 	if (o->top && (o->packets || o->count))
 		return fail(err, errlen, "top cannot be combined with --packets, --explain or -c");
 	return 0;
