@@ -22,7 +22,8 @@ LIBS      := -lbpf -lelf -lz
 PCAP_LIBS := -lpcap
 
 USER_SRC  := user/main.c user/options.c user/loader.c user/handshake.c \
-	     user/output.c user/capture.c user/flood.c user/flood_live.c
+	     user/output.c user/capture.c user/flood.c user/flood_live.c \
+	     user/flood_offline.c
 USER_OBJ  := $(patsubst user/%.c,$(BUILD)/%.o,$(USER_SRC))
 
 include tests/capture.mk

@@ -46,31 +46,21 @@
 #define ss_ntohl(x) (x)
 #endif
 
-/*
- * Wire headers, our own names so the host and BPF builds see one layout.
- * Packed on the host: a capture buffer puts the IP header at offset 14,
- * and reading its 32-bit fields through an aligned type is undefined
- * there. The layouts have no padding, so packing changes no offset; the
- * BPF build keeps natural alignment (the kernel aligns packet data).
- */
-#ifdef __bpf__
-#define SS_WIRE
-#else
-#define SS_WIRE __attribute__((packed))
-#endif
-
-struct SS_WIRE ss_hdr_eth {
+/* Wire headers, our own names so the host and BPF builds see one layout.
+ * The parser copies each one out before reading it, so alignment in the
+ * packet never matters. */
+struct ss_hdr_eth {
 	__u8 dst[6];
 	__u8 src[6];
 	__be16 proto;
 };
 
-struct SS_WIRE ss_hdr_vlan {
+struct ss_hdr_vlan {
 	__be16 tci;
 	__be16 proto;
 };
 
-struct SS_WIRE ss_hdr_ipv4 {
+struct ss_hdr_ipv4 {
 	__u8 ver_ihl;
 	__u8 tos;
 	__be16 tot_len;
@@ -83,7 +73,7 @@ struct SS_WIRE ss_hdr_ipv4 {
 	__be32 daddr;
 };
 
-struct SS_WIRE ss_hdr_ipv6 {
+struct ss_hdr_ipv6 {
 	__be32 ver_tc_flow;
 	__be16 payload_len;
 	__u8 nexthdr;
@@ -93,19 +83,19 @@ struct SS_WIRE ss_hdr_ipv6 {
 };
 
 /* Hop-by-hop, routing, destination options, AH: next header, then length. */
-struct SS_WIRE ss_hdr_ipv6_ext {
+struct ss_hdr_ipv6_ext {
 	__u8 nexthdr;
 	__u8 hdrlen;
 };
 
-struct SS_WIRE ss_hdr_ipv6_frag {
+struct ss_hdr_ipv6_frag {
 	__u8 nexthdr;
 	__u8 reserved;
 	__be16 frag_off; /* offset in 8-byte units << 3, low bit = more fragments */
 	__be32 id;
 };
 
-struct SS_WIRE ss_hdr_tcp {
+struct ss_hdr_tcp {
 	__be16 sport;
 	__be16 dport;
 	__be32 seq;
@@ -121,12 +111,57 @@ struct SS_WIRE ss_hdr_tcp {
 #define SS_IPV4_OFFMASK 0x1fff
 #define SS_IPV6_OFFMASK 0xfff8
 
-/* A read position in a packet and the end of readable bytes. */
+/*
+ * A read position in a packet. Headers are copied out with a load helper
+ * at a scalar offset, never read through a packet pointer moved by a
+ * variable amount: the verifier allows that pointer arithmetic only with
+ * CAP_PERFMON, and synscope must run with CAP_BPF + CAP_NET_ADMIN alone.
+ * The load helpers also read headers that sit in a non-linear skb.
+ */
 struct ss_cursor {
-	void *pos;
-	void *end;
-	__u32 off;          /* bytes consumed since the cursor started */
+#ifdef __bpf__
+	void *ctx;          /* struct xdp_md or struct __sk_buff */
+	__u32 is_skb;       /* constant per program: picks the load helper */
+	__u32 len;          /* packet length */
+#else
+	const void *pos;    /* first byte (does not move) */
+	const void *end;    /* one past the last readable byte */
+#endif
+	__u32 off;          /* read position: bytes consumed so far */
 };
+
+static __always_inline __u32 ss_len(const struct ss_cursor *c)
+{
+#ifdef __bpf__
+	return c->len;
+#else
+	return (const __u8 *)c->end - (const __u8 *)c->pos;
+#endif
+}
+
+/* Are n more bytes there at the read position? */
+static __always_inline int ss_have(const struct ss_cursor *c, __u32 n)
+{
+	return (__u64)c->off + n <= ss_len(c);
+}
+
+/* Copy n bytes at offset off. 0 on success. */
+static __always_inline int ss_load(const struct ss_cursor *c, __u32 off, void *dst, __u32 n)
+{
+#ifdef __bpf__
+	if (c->is_skb)
+		return bpf_skb_load_bytes(c->ctx, off, dst, n);
+	return bpf_xdp_load_bytes(c->ctx, off, dst, n);
+#else
+	if ((__u64)off + n > ss_len(c))
+		return -1;
+	__builtin_memcpy(dst, (const __u8 *)c->pos + off, n);
+	return 0;
+#endif
+}
+
+/* Copy the header at the read position into *h; no move. */
+#define SS_READ(c, h) (!ss_have(c, sizeof(*(h))) || ss_load(c, (c)->off, h, sizeof(*(h))))
 
 /* What the parser learned about a TCP segment. */
 struct ss_pkt {
@@ -144,7 +179,6 @@ struct ss_pkt {
 	__u16 doff;         /* TCP header length in bytes, options included */
 	__u32 payload_len;
 	__u32 tcp_off;      /* offset of the TCP header from the cursor's start */
-	void *tcp;          /* start of the TCP header */
 };
 
 /*
@@ -154,128 +188,122 @@ struct ss_pkt {
  */
 #define SS_LEN_UNKNOWN 0xffffffffu
 
-/* TCP header at c->pos; l4len = bytes the IP header says follow it. */
+/* TCP header at the read position; l4len = bytes the IP header says follow. */
 static __always_inline int ss_parse_tcp(struct ss_cursor *c, __u32 l4len,
 					int first_fragment, struct ss_pkt *pkt)
 {
-	struct ss_hdr_tcp *th = c->pos;
+	struct ss_hdr_tcp th;
 	__u32 doff;
 
 	/* RFC 1858: a first fragment too short for the TCP header is not a
 	 * segment we can classify; it is a fragment, not a malformed header. */
-	if (l4len < sizeof(*th))
+	if (l4len < sizeof(th))
 		return first_fragment ? SS_PARSE_FRAGMENT : SS_PARSE_BAD_TCP;
-	if ((void *)(th + 1) > c->end)
+	if (SS_READ(c, &th))
 		return SS_PARSE_TRUNCATED;
-	doff = (th->doff_res >> 4) * 4;
-	if (doff < sizeof(*th))
+	doff = (th.doff_res >> 4) * 4;
+	if (doff < sizeof(th))
 		return SS_PARSE_BAD_TCP;
 	if (doff > l4len)
 		return first_fragment ? SS_PARSE_FRAGMENT : SS_PARSE_BAD_TCP;
-	if (c->pos + doff > c->end)
+	if (!ss_have(c, doff))
 		return SS_PARSE_TRUNCATED;
 
-	pkt->sport = ss_ntohs(th->sport);
-	pkt->dport = ss_ntohs(th->dport);
-	pkt->seq = ss_ntohl(th->seq);
-	pkt->ack = ss_ntohl(th->ack);
-	pkt->window = ss_ntohs(th->window);
-	pkt->tcp_flags = th->flags;
+	pkt->sport = ss_ntohs(th.sport);
+	pkt->dport = ss_ntohs(th.dport);
+	pkt->seq = ss_ntohl(th.seq);
+	pkt->ack = ss_ntohl(th.ack);
+	pkt->window = ss_ntohs(th.window);
+	pkt->tcp_flags = th.flags;
 	pkt->doff = doff;
-	pkt->payload_len = l4len == SS_LEN_UNKNOWN ?
-			   (__u32)(c->end - c->pos) - doff : l4len - doff;
-	pkt->tcp = th;
+	pkt->payload_len = l4len == SS_LEN_UNKNOWN ? ss_len(c) - c->off - doff : l4len - doff;
 	pkt->tcp_off = c->off;
-	c->pos += doff;
 	c->off += doff;
 	return SS_PARSE_TCP;
 }
 
 static __always_inline int ss_parse_ipv4(struct ss_cursor *c, struct ss_pkt *pkt)
 {
-	struct ss_hdr_ipv4 *ip = c->pos;
+	struct ss_hdr_ipv4 ip;
 	__u32 ihl, tot_len, l4len;
 	__u16 frag;
 
-	if ((void *)(ip + 1) > c->end)
+	if (SS_READ(c, &ip))
 		return SS_PARSE_TRUNCATED;
-	if ((ip->ver_ihl >> 4) != 4)
+	if ((ip.ver_ihl >> 4) != 4)
 		return SS_PARSE_BAD_IPV4;
-	ihl = (ip->ver_ihl & 0x0f) * 4;
-	if (ihl < sizeof(*ip))
+	ihl = (ip.ver_ihl & 0x0f) * 4;
+	if (ihl < sizeof(ip))
 		return SS_PARSE_BAD_IPV4;
-	tot_len = ss_ntohs(ip->tot_len);
+	tot_len = ss_ntohs(ip.tot_len);
 	if (tot_len != 0 && tot_len < ihl)
 		return SS_PARSE_BAD_IPV4;
-	if (c->pos + ihl > c->end)
+	if (!ss_have(c, ihl))
 		return SS_PARSE_TRUNCATED;
-	if (ip->protocol != SS_IPPROTO_TCP)
+	if (ip.protocol != SS_IPPROTO_TCP)
 		return SS_PARSE_NOT_TCP;
-	frag = ss_ntohs(ip->frag_off);
+	frag = ss_ntohs(ip.frag_off);
 	if (frag & SS_IPV4_OFFMASK)
 		return SS_PARSE_FRAGMENT; /* later fragment: no TCP header */
 
 	pkt->family = 4;
-	pkt->ttl = ip->ttl;
-	pkt->saddr[0] = ip->saddr;
+	pkt->ttl = ip.ttl;
+	pkt->saddr[0] = ip.saddr;
 	pkt->saddr[1] = pkt->saddr[2] = pkt->saddr[3] = 0;
-	pkt->daddr[0] = ip->daddr;
+	pkt->daddr[0] = ip.daddr;
 	pkt->daddr[1] = pkt->daddr[2] = pkt->daddr[3] = 0;
 	l4len = tot_len ? tot_len - ihl : SS_LEN_UNKNOWN;
-	c->pos += ihl;
 	c->off += ihl;
 	return ss_parse_tcp(c, l4len, !!(frag & SS_IPV4_MF), pkt);
 }
 
 static __always_inline int ss_parse_ipv6(struct ss_cursor *c, struct ss_pkt *pkt)
 {
-	struct ss_hdr_ipv6 *ip6 = c->pos;
+	struct ss_hdr_ipv6 ip6;
 	__u32 plen, used = 0, len;
 	int first_fragment = 0;
 	__u8 next;
 	int i;
 
-	if ((void *)(ip6 + 1) > c->end)
+	if (SS_READ(c, &ip6))
 		return SS_PARSE_TRUNCATED;
-	if ((*(__u8 *)ip6 >> 4) != 6)
+	if ((ss_ntohl(ip6.ver_tc_flow) >> 28) != 6)
 		return SS_PARSE_BAD_IPV6;
-	plen = ss_ntohs(ip6->payload_len);
-	next = ip6->nexthdr;
-	c->pos = ip6 + 1;
-	c->off += sizeof(*ip6);
+	plen = ss_ntohs(ip6.payload_len);
+	next = ip6.nexthdr;
+	c->off += sizeof(ip6);
 
 	for (i = 0; i < SS_IPV6_EXT_MAX_CHAIN; i++) {
 		if (next == SS_IPPROTO_TCP)
 			break;
 		if (next == SS_IPPROTO_FRAGMENT) {
-			struct ss_hdr_ipv6_frag *fh = c->pos;
+			struct ss_hdr_ipv6_frag fh;
 
-			if ((void *)(fh + 1) > c->end)
+			if (SS_READ(c, &fh))
 				return SS_PARSE_TRUNCATED;
-			if (ss_ntohs(fh->frag_off) & SS_IPV6_OFFMASK)
+			if (ss_ntohs(fh.frag_off) & SS_IPV6_OFFMASK)
 				return SS_PARSE_FRAGMENT;
-			first_fragment = ss_ntohs(fh->frag_off) & 1;
-			next = fh->nexthdr;
-			len = sizeof(*fh);
+			first_fragment = ss_ntohs(fh.frag_off) & 1;
+			next = fh.nexthdr;
+			len = sizeof(fh);
 		} else if (next == SS_IPPROTO_HOPOPTS || next == SS_IPPROTO_ROUTING ||
 			   next == SS_IPPROTO_DSTOPTS || next == SS_IPPROTO_AH) {
-			struct ss_hdr_ipv6_ext *eh = c->pos;
+			struct ss_hdr_ipv6_ext eh;
 
-			if ((void *)(eh + 1) > c->end)
+			if (SS_READ(c, &eh))
 				return SS_PARSE_TRUNCATED;
 			/* RFC 8200: length in 8-octet units not counting the
 			 * first 8; RFC 4302: AH counts 4-octet units minus 2. */
 			if (next == SS_IPPROTO_AH)
-				len = ((__u32)eh->hdrlen + 2) * 4;
+				len = ((__u32)eh.hdrlen + 2) * 4;
 			else
-				len = ((__u32)eh->hdrlen + 1) * 8;
-			next = eh->nexthdr;
+				len = ((__u32)eh.hdrlen + 1) * 8;
+			next = eh.nexthdr;
 		} else {
 			return SS_PARSE_NOT_TCP;
 		}
-		if (c->pos + len > c->end)
+		if (!ss_have(c, len))
 			return SS_PARSE_TRUNCATED;
-		c->pos += len;
 		c->off += len;
 		used += len;
 	}
@@ -289,14 +317,14 @@ static __always_inline int ss_parse_ipv6(struct ss_cursor *c, struct ss_pkt *pkt
 		return SS_PARSE_BAD_IPV6;
 
 	pkt->family = 6;
-	pkt->ttl = ip6->hop_limit;
-	__builtin_memcpy(pkt->saddr, ip6->saddr, 16);
-	__builtin_memcpy(pkt->daddr, ip6->daddr, 16);
+	pkt->ttl = ip6.hop_limit;
+	__builtin_memcpy(pkt->saddr, ip6.saddr, 16);
+	__builtin_memcpy(pkt->daddr, ip6.daddr, 16);
 	return ss_parse_tcp(c, plen ? plen - used : SS_LEN_UNKNOWN,
 			    first_fragment, pkt);
 }
 
-/* Network layer at c->pos, given its ethertype. */
+/* Network layer at the read position, given its ethertype. */
 static __always_inline int ss_parse_l3(struct ss_cursor *c, __u16 proto,
 				       struct ss_pkt *pkt)
 {
@@ -307,30 +335,29 @@ static __always_inline int ss_parse_l3(struct ss_cursor *c, __u16 proto,
 	return SS_PARSE_NOT_IP;
 }
 
-/* Ethernet frame at c->pos: up to SS_VLAN_MAX_DEPTH tags, then IP, TCP. */
+/* Ethernet frame at the read position: up to SS_VLAN_MAX_DEPTH tags, then
+ * IP, TCP. */
 static __always_inline int ss_parse_eth(struct ss_cursor *c, struct ss_pkt *pkt)
 {
-	struct ss_hdr_eth *eth = c->pos;
+	struct ss_hdr_eth eth;
 	__u16 proto;
 	int i;
 
-	if ((void *)(eth + 1) > c->end)
+	if (SS_READ(c, &eth))
 		return SS_PARSE_TRUNCATED;
-	proto = ss_ntohs(eth->proto);
-	c->pos = eth + 1;
-	c->off += sizeof(*eth);
+	proto = ss_ntohs(eth.proto);
+	c->off += sizeof(eth);
 	pkt->vlan_depth = 0;
 
 	for (i = 0; i < SS_VLAN_MAX_DEPTH; i++) {
-		struct ss_hdr_vlan *vh = c->pos;
+		struct ss_hdr_vlan vh;
 
 		if (proto != SS_ETH_P_8021Q && proto != SS_ETH_P_8021AD)
 			break;
-		if ((void *)(vh + 1) > c->end)
+		if (SS_READ(c, &vh))
 			return SS_PARSE_TRUNCATED;
-		proto = ss_ntohs(vh->proto);
-		c->pos = vh + 1;
-		c->off += sizeof(*vh);
+		proto = ss_ntohs(vh.proto);
+		c->off += sizeof(vh);
 		pkt->vlan_depth++;
 	}
 	/* A third tag is left unparsed: counted as not IP. */
@@ -338,107 +365,132 @@ static __always_inline int ss_parse_eth(struct ss_cursor *c, struct ss_pkt *pkt)
 }
 
 /*
- * TCP options of a parsed segment (RFC 9293 3.1, RFC 7323, RFC 2018).
- * A bad length stops the walk and sets SS_OPT_MALFORMED; what was read
- * before it stays.
+ * TCP options of a parsed segment (RFC 9293 3.1, RFC 7323, RFC 2018): the
+ * bytes (at most 40) are copied to o->raw for userspace, and walked by
+ * ss_opt_step below to fill the summary.
  */
-/* Largest header offset: Ethernet, two tags, IPv6, six 2 KiB extensions. */
-#define SS_HDR_OFF_MASK 0x3fff
-
-/*
- * Copy a parsed segment's option bytes (at most 40) into o->raw. `data` is
- * where the parsing cursor started. The option pointer is rebuilt from
- * data plus a masked offset: every parse path (VLANs, IPv4 options, IPv6
- * extensions) then reaches this copy in one verifier state, where pkt->tcp
- * would carry each path's own pointer range. The length is a multiple of
- * 4 (the data offset counts words), so it is copied by words.
- */
-static __always_inline void ss_copy_tcp_opts(void *data, const struct ss_pkt *pkt,
-					     const void *end, struct ss_opts *o)
+static __always_inline void ss_copy_tcp_opts(const struct ss_cursor *c,
+					     const struct ss_pkt *pkt, struct ss_opts *o)
 {
-	const __u8 *opt = (const __u8 *)data +
-			  (pkt->tcp_off & SS_HDR_OFF_MASK) + sizeof(struct ss_hdr_tcp);
-	__u64 len = pkt->doff - sizeof(struct ss_hdr_tcp);
-	__u64 i;
+	__u32 len = pkt->doff - sizeof(struct ss_hdr_tcp);
 
 	__builtin_memset(o, 0, sizeof(*o));
-	for (i = 0; i < SS_TCP_OPT_MAX_BYTES; i += 4) {
-		if (i >= len || (const void *)(opt + i + 4) > end)
-			break;
-		__builtin_memcpy(&o->raw[i], opt + i, 4);
-	}
-	o->raw_len = i;
+	if (len == 0 || len > SS_TCP_OPT_MAX_BYTES)
+		return;
+	if (ss_load(c, pkt->tcp_off + sizeof(struct ss_hdr_tcp), o->raw, len))
+		return;
+	o->raw_len = len;
 }
 
-/*
- * Walk o->raw[0..raw_len) and fill the summary. Walking a copy by index,
- * not the packet, keeps the verifier's state count small: the packet
- * pointer ranges of each path would otherwise never prune. The kernel
- * build verifies this once, as a global function. 64-bit indexes: with
- * __u32 clang bounds-checks a zero-extended copy and indexes with the
- * original.
- */
-static __always_inline void ss_walk_tcp_opts(struct ss_opts *o)
-{
-	__u64 len = o->raw_len, off = 0, olen, i;
-	__u8 kind;
+/* State of an option walk: bytes [base, base + len) of the cursor's data. */
+struct ss_opt_walk {
+	__u32 base;
+	__u32 len;
+	__u32 off;
+};
 
-	if (len > SS_TCP_OPT_MAX_BYTES)
-		len = SS_TCP_OPT_MAX_BYTES;
-	for (i = 0; i < SS_TCP_OPT_MAX_BYTES; i++) {
-		if (off >= len || off >= SS_TCP_OPT_MAX_BYTES)
-			break;
-		kind = o->raw[off];
-		if (i < SS_OPT_KINDS_MAX) {
-			o->kinds[i] = kind;
-			o->nkinds = i + 1;
+/*
+ * One option of the walk: record its kind, decode MSS, window scale,
+ * SACK-permitted and timestamps. Returns 1 when the walk is over (end of
+ * list, end of bytes, or a bad length, which sets SS_OPT_MALFORMED; what
+ * was read before it stays). Each step consumes at least one byte, so
+ * SS_TCP_OPT_MAX_BYTES steps always suffice. Bytes are read with ss_load
+ * at a scalar offset: no variable index into memory, which the verifier
+ * accepts without CAP_PERFMON on every path.
+ */
+static __always_inline int ss_opt_step(const struct ss_cursor *c, struct ss_opts *o,
+				       struct ss_opt_walk *w)
+{
+	__u32 off = w->off, len = w->len, olen, n;
+	__u8 tlv[2], v[8];
+
+	if (off >= len || len > SS_TCP_OPT_MAX_BYTES)
+		return 1;
+	if (ss_load(c, w->base + off, tlv, 1))
+		return 1;
+	n = o->nkinds;
+	if (n < SS_OPT_KINDS_MAX) {
+		/* Fixed offsets only: see above. */
+		switch (n) {
+		case 0: o->kinds[0] = tlv[0]; break;
+		case 1: o->kinds[1] = tlv[0]; break;
+		case 2: o->kinds[2] = tlv[0]; break;
+		case 3: o->kinds[3] = tlv[0]; break;
+		case 4: o->kinds[4] = tlv[0]; break;
+		case 5: o->kinds[5] = tlv[0]; break;
+		case 6: o->kinds[6] = tlv[0]; break;
+		case 7: o->kinds[7] = tlv[0]; break;
+		case 8: o->kinds[8] = tlv[0]; break;
+		case 9: o->kinds[9] = tlv[0]; break;
+		case 10: o->kinds[10] = tlv[0]; break;
+		default: o->kinds[11] = tlv[0]; break;
 		}
-		if (kind == 0) /* end of option list */
-			break;
-		if (kind == 1) { /* NOP */
-			off = (off + 1) & 63;
-			continue;
-		}
-		if (off + 1 >= len) {
-			o->present |= SS_OPT_MALFORMED;
-			break;
-		}
-		olen = o->raw[off + 1];
-		if (olen < 2 || off + olen > len) {
-			o->present |= SS_OPT_MALFORMED;
-			break;
-		}
-		/* off < 40, so off + 9 < SS_OPT_RAW_SIZE. */
-		if (kind == 2 && olen == 4) {
-			o->mss = ((__u16)o->raw[off + 2] << 8) | o->raw[off + 3];
-			o->present |= SS_OPT_MSS;
-		} else if (kind == 3 && olen == 3) {
-			o->wscale = o->raw[off + 2];
-			o->present |= SS_OPT_WSCALE;
-		} else if (kind == 4 && olen == 2) {
-			o->present |= SS_OPT_SACK_OK;
-		} else if (kind == 8 && olen == 10) {
-			o->ts_val = ((__u32)o->raw[off + 2] << 24) |
-				    ((__u32)o->raw[off + 3] << 16) |
-				    ((__u32)o->raw[off + 4] << 8) | o->raw[off + 5];
-			o->ts_ecr = ((__u32)o->raw[off + 6] << 24) |
-				    ((__u32)o->raw[off + 7] << 16) |
-				    ((__u32)o->raw[off + 8] << 8) | o->raw[off + 9];
-			o->present |= SS_OPT_TS;
-		}
-		/* off + olen <= 40 already; the mask (a no-op here) widens the
-		 * verifier's view of off to [0, 63] so that every path through
-		 * this iteration meets the next in one prunable state. */
-		off = (off + olen) & 63;
+		o->nkinds = n + 1;
 	}
+	if (tlv[0] == 0) /* end of option list */
+		return 1;
+	if (tlv[0] == 1) { /* NOP */
+		w->off = off + 1;
+		return 0;
+	}
+	if (off + 2 > len || ss_load(c, w->base + off, tlv, 2)) {
+		o->present |= SS_OPT_MALFORMED;
+		return 1;
+	}
+	olen = tlv[1];
+	if (olen < 2 || off + olen > len) {
+		o->present |= SS_OPT_MALFORMED;
+		return 1;
+	}
+	if (tlv[0] == 2 && olen == 4 && !ss_load(c, w->base + off + 2, v, 2)) {
+		o->mss = ((__u16)v[0] << 8) | v[1];
+		o->present |= SS_OPT_MSS;
+	} else if (tlv[0] == 3 && olen == 3 && !ss_load(c, w->base + off + 2, v, 1)) {
+		o->wscale = v[0];
+		o->present |= SS_OPT_WSCALE;
+	} else if (tlv[0] == 4 && olen == 2) {
+		o->present |= SS_OPT_SACK_OK;
+	} else if (tlv[0] == 8 && olen == 10 && !ss_load(c, w->base + off + 2, v, 8)) {
+		o->ts_val = ((__u32)v[0] << 24) | ((__u32)v[1] << 16) | ((__u32)v[2] << 8) | v[3];
+		o->ts_ecr = ((__u32)v[4] << 24) | ((__u32)v[5] << 16) | ((__u32)v[6] << 8) | v[7];
+		o->present |= SS_OPT_TS;
+	}
+	w->off = off + olen;
+	return 0;
+}
+
+/* Start a walk over a parsed segment's options. */
+static __always_inline void ss_opt_walk_init(struct ss_opt_walk *w, const struct ss_pkt *pkt)
+{
+	w->base = pkt->tcp_off + sizeof(struct ss_hdr_tcp);
+	w->len = pkt->doff - sizeof(struct ss_hdr_tcp);
+	w->off = 0;
 }
 
 #ifndef __bpf__
-/* Host convenience: copy and walk in one call. */
-static __always_inline void ss_parse_tcp_opts(void *data, const struct ss_pkt *pkt,
+/* Walk the option bytes copied to o->raw (the kernel walks the same bytes
+ * in the packet, with the same steps under bpf_loop). */
+static __always_inline void ss_walk_tcp_opts(struct ss_opts *o)
+{
+	struct ss_cursor c = { .pos = o->raw, .end = o->raw + o->raw_len, .off = 0 };
+	struct ss_opt_walk w = { .base = 0, .len = o->raw_len, .off = 0 };
+	int i;
+
+	o->nkinds = 0;
+	o->present = 0;
+	for (i = 0; i < SS_TCP_OPT_MAX_BYTES; i++)
+		if (ss_opt_step(&c, o, &w))
+			break;
+}
+
+/* Host convenience: copy and walk in one call; data..end is the buffer the
+ * parsing cursor started on. */
+static __always_inline void ss_parse_tcp_opts(const void *data, const struct ss_pkt *pkt,
 					      const void *end, struct ss_opts *o)
 {
-	ss_copy_tcp_opts(data, pkt, end, o);
+	struct ss_cursor c = { .pos = data, .end = end, .off = 0 };
+
+	ss_copy_tcp_opts(&c, pkt, o);
 	ss_walk_tcp_opts(o);
 }
 #endif
@@ -471,20 +523,20 @@ static __always_inline int ss_parse_counter(int result)
 	}
 }
 
-/* Is `port` (host order) one of the first `n` of `ports`? */
+/* Is `port` (host order) one of the first `n` of `ports`? Spelled out so
+ * each read is at a fixed offset: a loop over a volatile array will not
+ * unroll, and indexing it by a counter needs CAP_PERFMON in the kernel. */
+#define SS_PORT_AT(k) (n > (k) && ports[k] == port)
 static __always_inline int ss_port_listed(const volatile __u16 *ports, __u32 n,
 					  __u16 port)
 {
-	int i;
-
-	for (i = 0; i < SS_MAX_PORTS; i++) {
-		if ((__u32)i >= n)
-			break;
-		if (ports[i] == port)
-			return 1;
-	}
-	return 0;
+	return SS_PORT_AT(0) || SS_PORT_AT(1) || SS_PORT_AT(2) || SS_PORT_AT(3) ||
+	       SS_PORT_AT(4) || SS_PORT_AT(5) || SS_PORT_AT(6) || SS_PORT_AT(7) ||
+	       SS_PORT_AT(8) || SS_PORT_AT(9) || SS_PORT_AT(10) || SS_PORT_AT(11) ||
+	       SS_PORT_AT(12) || SS_PORT_AT(13) || SS_PORT_AT(14) || SS_PORT_AT(15);
 }
+#undef SS_PORT_AT
+_Static_assert(SS_MAX_PORTS == 16, "ss_port_listed spells out 16 ports");
 
 /* Event fields that come from the packet (not time, interface, kind). */
 static __always_inline void ss_fill_event(struct ss_event *e, const struct ss_pkt *pkt)

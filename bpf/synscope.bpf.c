@@ -28,16 +28,35 @@ const volatile __u32 cfg_wakeup_bytes = 0;
  * may use the whole bucket, SYN and RST only what lies above a quarter. */
 const volatile __u32 cfg_event_rate = 0;
 
-struct ss_counters {
-	__u64 c[SS_C_MAX];
-};
+/* One slot per counter (enum ss_counter). A slot per index, not one
+ * struct, because the verifier inlines the lookup itself: indexing a
+ * struct by a computed counter number is pointer arithmetic it refuses
+ * without CAP_PERFMON when paths disagree on the index. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SS_C_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
 
+/* Per-CPU, so a plain increment is exact: a CPU runs one program at a
+ * time (XDP in softirq, tc with bottom halves off). */
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+/* Where the option walk runs: a map value may be indexed by a variable
+ * without CAP_PERFMON, the stack and ring buffer memory may not. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct ss_counters);
-} counters SEC(".maps");
+	__type(value, struct ss_opts);
+} opts_scratch SEC(".maps");
 
 /* Token bucket in nano-tokens (one event costs 1e9), refilled at
  * cfg_event_rate per second, holding at most one second's worth. */
@@ -145,16 +164,6 @@ static __always_inline int filter_match(const struct ss_pkt *pkt)
 	return 1;
 }
 
-/* Global, so the verifier checks the option walk once, not once per path
- * that reaches it. Returns the summary's present bits. */
-__noinline int ss_walk_opts(struct ss_opts *o)
-{
-	if (!o)
-		return 0;
-	ss_walk_tcp_opts(o);
-	return o->present;
-}
-
 #define SS_NTOKEN 1000000000ull
 
 /* May an event of this kind be written now? */
@@ -184,19 +193,53 @@ static __always_inline int take_token(__u8 kind)
 	return 1;
 }
 
-static __always_inline void emit(struct ss_counters *cnt, const struct ss_pkt *pkt,
-				 void *data, void *data_end, __u32 ifindex, __u8 dir, __u8 kind)
+struct opt_walk_ctx {
+	struct ss_cursor c;
+	struct ss_opt_walk w;
+};
+
+static long opt_step_cb(__u64 i __attribute__((unused)), void *ctx)
 {
+	struct opt_walk_ctx *wc = ctx;
+	struct ss_opts *o;
+	__u32 zero = 0;
+
+	o = bpf_map_lookup_elem(&opts_scratch, &zero);
+	return o ? ss_opt_step(&wc->c, o, &wc->w) : 1;
+}
+
+/*
+ * The option walk, as bpf_loop steps: the verifier checks one step, not
+ * forty. A subprogram of its own so that its stack frame (which holds the
+ * context pointer) is not reused by the caller: without CAP_PERFMON the
+ * verifier rejects a partial overwrite of a slot that held a pointer.
+ */
+static __noinline int walk_options(void *ctx, __u32 is_skb, __u32 len, __u32 base, __u32 optlen)
+{
+	struct opt_walk_ctx wc = {
+		.c = { .ctx = ctx, .is_skb = is_skb, .len = len, .off = 0 },
+		.w = { .base = base, .len = optlen, .off = 0 },
+	};
+
+	bpf_loop(SS_TCP_OPT_MAX_BYTES, opt_step_cb, &wc, 0);
+	return 0;
+}
+
+static __always_inline void emit(const struct ss_pkt *pkt,
+				 const struct ss_cursor *c, __u32 ifindex, __u8 dir, __u8 kind)
+{
+	struct ss_opts *o = NULL;
 	struct ss_event *e;
 	__u64 flags = 0;
+	__u32 zero = 0;
 
 	if (!take_token(kind)) {
-		cnt->c[SS_C_SAMPLED_OUT]++;
+		count(SS_C_SAMPLED_OUT);
 		return;
 	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		cnt->c[SS_C_LOST]++;
+		count(SS_C_LOST);
 		return;
 	}
 	e->ts_ns = bpf_ktime_get_ns();
@@ -204,10 +247,17 @@ static __always_inline void emit(struct ss_counters *cnt, const struct ss_pkt *p
 	e->dir = dir;
 	e->kind = kind;
 	ss_fill_event(e, pkt);
-	if (kind == SS_EV_SYN || kind == SS_EV_SYNACK) {
-		ss_copy_tcp_opts(data, pkt, data_end, &e->opts);
-		if (ss_walk_opts(&e->opts) & SS_OPT_MALFORMED)
-			cnt->c[SS_C_BAD_TCP_OPT]++;
+	if (kind == SS_EV_SYN || kind == SS_EV_SYNACK)
+		o = bpf_map_lookup_elem(&opts_scratch, &zero);
+	if (o) {
+		struct ss_opt_walk w;
+
+		ss_copy_tcp_opts(c, pkt, o);
+		ss_opt_walk_init(&w, pkt);
+		walk_options(c->ctx, c->is_skb, c->len, w.base, w.len);
+		if (o->present & SS_OPT_MALFORMED)
+			count(SS_C_BAD_TCP_OPT);
+		__builtin_memcpy(&e->opts, o, sizeof(e->opts));
 	} else {
 		__builtin_memset(&e->opts, 0, sizeof(e->opts));
 	}
@@ -216,7 +266,7 @@ static __always_inline void emit(struct ss_counters *cnt, const struct ss_pkt *p
 			BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	}
 	bpf_ringbuf_submit(e, flags);
-	cnt->c[SS_C_EVENTS]++;
+	count(SS_C_EVENTS);
 }
 
 static __always_inline void count_target(const struct ss_pkt *pkt)
@@ -274,64 +324,61 @@ static __always_inline void flow_key(struct ss_flow_key *k, const __u32 *saddr,
 	k->pad[0] = k->pad[1] = k->pad[2] = 0;
 }
 
-static __always_inline void handle(void *data, void *data_end, __u32 ifindex, __u8 dir)
+static __always_inline void handle(void *ctx, __u32 is_skb, __u32 len, __u32 ifindex, __u8 dir)
 {
-	struct ss_cursor c = { .pos = data, .end = data_end, .off = 0 };
-	struct ss_counters *cnt;
-	struct ss_flow_key key;
+	struct ss_cursor c = { .ctx = ctx, .is_skb = is_skb, .len = len, .off = 0 };
+	/* Zeroed: without CAP_PERFMON the verifier rejects any read of stack
+	 * bytes not written first, padding and untaken paths included. */
+	struct ss_flow_key key = {};
 	struct ss_pending *pend;
-	struct ss_pkt pkt;
-	__u32 zero = 0;
+	struct ss_pkt pkt = {};
 	int res, kind;
 
-	cnt = bpf_map_lookup_elem(&counters, &zero);
-	if (!cnt)
-		return;
-	cnt->c[SS_C_PACKETS]++;
+	count(SS_C_PACKETS);
 
 	res = ss_parse_eth(&c, &pkt);
 	if (res != SS_PARSE_TCP) {
-		cnt->c[ss_parse_counter(res)]++;
+		count(ss_parse_counter(res));
 		return;
 	}
-	cnt->c[SS_C_TCP]++;
+	count(SS_C_TCP);
 	if (!filter_match(&pkt)) {
-		cnt->c[SS_C_FILTERED]++;
+		count(SS_C_FILTERED);
 		return;
 	}
 
 	kind = ss_classify(pkt.tcp_flags);
 	switch (kind) {
 	case SS_EV_SYN:
-		cnt->c[SS_C_SYN]++;
+		count(SS_C_SYN);
 		if (cfg_flood) {
 			count_target(&pkt);
 			count_source(&pkt);
 		}
-		emit(cnt, &pkt, data, data_end, ifindex, dir, kind);
+		emit(&pkt, &c, ifindex, dir, kind);
 		break;
 	case SS_EV_SYNACK: {
 		struct ss_pending p = { .expect_ack = pkt.seq + 1,
 					.ts_ns = bpf_ktime_get_ns() };
 
-		cnt->c[SS_C_SYNACK]++;
+		count(SS_C_SYNACK);
 		/* The completing ACK flows the other way: client to server. */
 		flow_key(&key, pkt.daddr, pkt.saddr, pkt.dport, pkt.sport, pkt.family);
 		bpf_map_update_elem(&pending, &key, &p, BPF_ANY);
-		emit(cnt, &pkt, data, data_end, ifindex, dir, kind);
+		emit(&pkt, &c, ifindex, dir, kind);
 		break;
 	}
 	case SS_EV_RST:
-		cnt->c[SS_C_RST]++;
+		count(SS_C_RST);
 		/* A reset handshake will never complete: forget it either way. */
 		flow_key(&key, pkt.saddr, pkt.daddr, pkt.sport, pkt.dport, pkt.family);
 		bpf_map_delete_elem(&pending, &key);
 		flow_key(&key, pkt.daddr, pkt.saddr, pkt.dport, pkt.sport, pkt.family);
 		bpf_map_delete_elem(&pending, &key);
-		emit(cnt, &pkt, data, data_end, ifindex, dir, kind);
+		emit(&pkt, &c, ifindex, dir, kind);
 		break;
 	case SS_EV_FIN:
-		cnt->c[SS_C_FIN]++;
+		count(SS_C_FIN);
 		break;
 	case SS_EV_ACK:
 		flow_key(&key, pkt.saddr, pkt.daddr, pkt.sport, pkt.dport, pkt.family);
@@ -339,8 +386,8 @@ static __always_inline void handle(void *data, void *data_end, __u32 ifindex, __
 		if (!pend || pend->expect_ack != pkt.ack)
 			break;
 		bpf_map_delete_elem(&pending, &key);
-		cnt->c[SS_C_ACK_COMPLETE]++;
-		emit(cnt, &pkt, data, data_end, ifindex, dir, kind);
+		count(SS_C_ACK_COMPLETE);
+		emit(&pkt, &c, ifindex, dir, kind);
 		break;
 	}
 }
@@ -348,24 +395,21 @@ static __always_inline void handle(void *data, void *data_end, __u32 ifindex, __
 SEC("xdp")
 int ss_xdp_ingress(struct xdp_md *ctx)
 {
-	handle((void *)(long)ctx->data, (void *)(long)ctx->data_end,
-	       ctx->ingress_ifindex, SS_DIR_IN);
+	handle(ctx, 0, bpf_xdp_get_buff_len(ctx), ctx->ingress_ifindex, SS_DIR_IN);
 	return XDP_PASS;
 }
 
 SEC("tc")
 int ss_tc_ingress(struct __sk_buff *skb)
 {
-	handle((void *)(long)skb->data, (void *)(long)skb->data_end,
-	       skb->ifindex, SS_DIR_IN);
+	handle(skb, 1, skb->len, skb->ifindex, SS_DIR_IN);
 	return SS_TC_NEUTRAL;
 }
 
 SEC("tc")
 int ss_tc_egress(struct __sk_buff *skb)
 {
-	handle((void *)(long)skb->data, (void *)(long)skb->data_end,
-	       skb->ifindex, SS_DIR_OUT);
+	handle(skb, 1, skb->len, skb->ifindex, SS_DIR_OUT);
 	return SS_TC_NEUTRAL;
 }
 

@@ -46,7 +46,7 @@ enum ss_kind {
 #define SS_OPT_MALFORMED 0x80 /* option walk stopped at a bad length */
 
 #define SS_OPT_KINDS_MAX 12 /* option kinds recorded in wire order */
-#define SS_OPT_RAW_SIZE 64
+#define SS_OPT_RAW_SIZE 40
 
 struct ss_opts {
 	__u16 mss;
@@ -58,10 +58,7 @@ struct ss_opts {
 	__u8 pad[2];
 	__u32 ts_val;
 	__u32 ts_ecr;
-	/* The option bytes as on the wire (at most 40), zero after raw_len.
-	 * Sized so that any read the walk makes (offset < 40, plus up to 9)
-	 * is inside the array, which the verifier can see. */
-	__u8 raw[SS_OPT_RAW_SIZE];
+	__u8 raw[SS_OPT_RAW_SIZE];      /* the option bytes as on the wire */
 };
 
 /*

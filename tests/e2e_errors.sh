@@ -29,6 +29,23 @@ for mode in auto xdp tc; do
 	check_eq "kill -9 ($mode): nothing left attached" "$(attached | tr '\n' ' ')" ""
 done
 
+# Classic tc (kernels without tcx): our filters go, someone else's stay.
+# Theirs: a u32 filter (the one classifier this test kernel always has).
+in_srv tc qdisc add dev vs0 clsact
+for dir in ingress egress; do
+	in_srv tc filter add dev vs0 $dir pref 7 protocol all u32 match u32 0 0
+done
+filters() { in_srv tc filter show dev vs0 "$1" | grep -o -E 'pref [0-9]+ (u32|bpf)' | sort -u | tr '\n' ' '; }
+SYNSCOPE_NO_TCX=1 start_synscope "$NS_SRV" "$TMP/t.out" "$TMP/t.err" -i vs0 --mode tc || not_ok "classic tc start"
+grep -q "vs0: tc in, tc out" "$TMP/t.err" && ok "classic tc attached" || not_ok "classic tc: $(cat "$TMP/t.err")"
+check_eq "classic tc: ours and theirs while running (ingress)" "$(filters ingress)" "pref 23644 bpf pref 7 u32 "
+check_eq "classic tc: ours and theirs while running (egress)" "$(filters egress)" "pref 23644 bpf pref 7 u32 "
+kill -INT "$SS_PID"; wait "$SS_PID"
+check_eq "classic tc: clean exit" "$?" 0
+check_eq "classic tc: only theirs left (ingress)" "$(filters ingress)" "pref 7 u32 "
+check_eq "classic tc: only theirs left (egress)" "$(filters egress)" "pref 7 u32 "
+in_srv tc qdisc del dev vs0 clsact
+
 # Never clobber another XDP program.
 start_synscope "$NS_SRV" "$TMP/a.out" "$TMP/a.err" -i vs0 --mode xdp || not_ok "first xdp start"
 in_srv timeout 5 "$BIN" -i vs0 --mode xdp >/dev/null 2>"$TMP/b.err"

@@ -49,7 +49,9 @@ check_eq() { # name got want
 start_synscope() {
 	local ns=$1 out=$2 err=$3
 	shift 3
-	ip netns exec "$ns" timeout 60 "$BIN" "$@" >"$out" 2>"$err" &
+	# No `timeout` wrapper: SS_PID must be synscope itself (kill -9 tests).
+	# --duration bounds it; a --duration in "$@" comes later and wins.
+	ip netns exec "$ns" "$BIN" --duration 90 "$@" >"$out" 2>"$err" &
 	SS_PID=$!
 	BG_PIDS+=("$SS_PID")
 	for _ in $(seq 100); do

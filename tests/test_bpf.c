@@ -159,20 +159,21 @@ static struct bpf_program *prog_of(const struct env *e, enum prog_id id)
 	}
 }
 
-/* Counters summed over every possible CPU. */
+/* Counters summed over every possible CPU: one map slot per counter,
+ * each slot one 8-byte value per possible CPU. */
 static void read_counters(const struct env *e, __u64 sum[SS_C_MAX])
 {
-	/* Per-CPU values come back one per possible CPU, each 8-aligned. */
-	__u64 *vals = calloc(e->ncpus, sizeof(__u64) * SS_C_MAX);
-	__u32 zero = 0;
-	int cpu, i;
+	__u64 *vals = calloc(e->ncpus, sizeof(__u64));
+	__u32 i;
+	int cpu;
 
 	assert_non_null(vals);
-	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.counters), &zero, vals), 0);
 	memset(sum, 0, sizeof(__u64) * SS_C_MAX);
-	for (cpu = 0; cpu < e->ncpus; cpu++)
-		for (i = 0; i < SS_C_MAX; i++)
-			sum[i] += vals[cpu * SS_C_MAX + i];
+	for (i = 0; i < SS_C_MAX; i++) {
+		assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.counters), &i, vals), 0);
+		for (cpu = 0; cpu < e->ncpus; cpu++)
+			sum[i] += vals[cpu];
+	}
 	free(vals);
 }
 

@@ -649,6 +649,291 @@ static void test_pending_bound(void **state)
 	}
 }
 
+/* ---- top -r: the flood view over capture time ---------------------------------- */
+
+#define SEC_NS 1000000000ull
+#define TOP_HEAVY "10.9.9.9"       /* the heavy source */
+#define TOP_TARGET "198.51.100.7"  /* the flooded target, port 80 */
+#define TOP_RANDOM 5000            /* single-SYN sources in the first interval */
+#define TOP_HEAVY_SYNS 200
+
+static struct tp_flow top_syn(const uint8_t *saddr, const uint8_t *daddr, uint16_t sport,
+			      uint16_t dport)
+{
+	struct tp_flow f = tp_flow_client(4, TP_SYN);
+
+	memcpy(f.saddr, saddr, 4);
+	memcpy(f.daddr, daddr, 4);
+	f.sport = sport;
+	f.dport = dport;
+	return f;
+}
+
+static void top_add(struct cb_writer *w, uint64_t ts, const struct tp_flow *f)
+{
+	struct tpkt p;
+
+	tp_build(&p, &(struct tp_shape){ 0 }, f);
+	cb_add(w, ts, &p, CB_WHOLE, 0);
+}
+
+/*
+ * Intervals of 1 s from T0 = CB_BASE_NS, the first record:
+ *   0  [T0, T0+1)    a flood on TOP_TARGET:80: TOP_RANDOM sources one SYN
+ *                    each, TOP_HEAVY_SYNS from TOP_HEAVY among them; the
+ *                    client 192.0.2.1 makes 3 handshakes to 198.51.100.2:22
+ *                    and one whose ACK never comes (half-open from T0+0.9);
+ *                    the last SYN 1 ns before T0+1
+ *   1  [T0+1, T0+2)  10 SYNs to port 22, each refused; the first at T0+1
+ *   2, 3             no record
+ *   4  [T0+4, ...)   one SYN at T0+4.5, the last record: a partial interval
+ */
+static void write_top_capture(const char *path)
+{
+	static const struct cb_link eth = { .name = "top", .dlt = CB_DLT_EN10MB, .family = 4 };
+	static const uint8_t heavy[4] = { 10, 9, 9, 9 }, target[4] = { 198, 51, 100, 7 };
+	static const uint8_t cli[4] = { 192, 0, 2, 1 }, srv[4] = { 198, 51, 100, 2 };
+	struct cb_writer *w = cb_open(path, &eth);
+	const uint64_t t0 = CB_BASE_NS;
+	struct tp_flow f, sa, ack;
+	uint32_t i, h = 0, n = TOP_RANDOM + TOP_HEAVY_SYNS;
+	uint8_t src[4];
+
+	assert_non_null(w);
+	for (i = 0; i < n; i++) {
+		uint64_t ts = t0 + (uint64_t)i * (800000000ull / n);
+
+		/* Every 26th SYN is the heavy source's. */
+		if (i % 26 == 0 && h < TOP_HEAVY_SYNS) {
+			f = top_syn(heavy, target, (uint16_t)(10000 + h++), 80);
+		} else {
+			/* Distinct sources: a bijection of i in 100.64.0.0/10. */
+			uint32_t x = (i * 2654435761u) & 0x3fffff;
+
+			src[0] = 100;
+			src[1] = (uint8_t)(64 + (x >> 16));
+			src[2] = (uint8_t)(x >> 8);
+			src[3] = (uint8_t)x;
+			f = top_syn(src, target, (uint16_t)(1024 + i % 60000), 80);
+		}
+		top_add(w, ts, &f);
+	}
+	assert_int_equal(h, TOP_HEAVY_SYNS);
+	for (i = 0; i < 4; i++) {
+		uint64_t ts = t0 + 850000000ull + i * 10000000ull;
+
+		f = top_syn(cli, srv, (uint16_t)(40000 + i), 22);
+		sa = tp_flow_synack(&f);
+		ack = tp_flow_ack(&sa);
+		top_add(w, ts, &f);
+		top_add(w, ts + 1000000, &sa);
+		if (i < 3)
+			top_add(w, ts + 2000000, &ack);
+	}
+	/* The last SYN of interval 0, and the first record of interval 1. */
+	f = top_syn(cli, target, 39999, 80);
+	top_add(w, t0 + SEC_NS - 1, &f);
+	for (i = 0; i < 10; i++) {
+		uint64_t ts = t0 + SEC_NS + i * 50000000ull;
+
+		f = top_syn(cli, srv, (uint16_t)(41000 + i), 22);
+		top_add(w, ts, &f);
+		f = tp_flow_reverse(&f, TP_RST | TP_ACK, 0, f.seq + 1);
+		top_add(w, ts + 100000, &f);
+	}
+	f = top_syn(cli, srv, 42000, 22);
+	top_add(w, t0 + 4 * SEC_NS + SEC_NS / 2, &f);
+	assert_int_equal(cb_close(w), 0);
+}
+
+/* The number after `key` in a JSON line (key including its quotes and
+ * colon, or any text ending where a number starts); -1 when absent. */
+static long long num_after(const char *line, const char *key)
+{
+	const char *p = strstr(line, key);
+
+	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
+static void assert_interval(const char *line, const char *ts, const char *interval_s,
+			    long syn, long synack, long established, long rst, long half_open)
+{
+	assert_field(line, "ts", ts);
+	assert_field(line, "interval_s", interval_s);
+	assert_field_num(line, "syn", syn);
+	assert_field_num(line, "synack", synack);
+	assert_field_num(line, "established", established);
+	assert_field_num(line, "rst", rst);
+	assert_field_num(line, "half_open", half_open);
+	assert_field_num(line, "events", syn + synack + established + rst);
+	assert_field_num(line, "sampled_out", 0);
+	assert_field_num(line, "lost", 0);
+}
+
+static void test_top_intervals(void **state)
+{
+	char path[PATHLEN], *iv[16];
+	const char *p;
+	long long heavy;
+	struct result r;
+	int n;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "top.pcap");
+	write_top_capture(path);
+	RUN(&r, "top", "-r", path, "-o", "json", "--timeout", "2", "--alert-syn-rate", "1000",
+	    "--alert-incomplete", "50", "--top-n", "3");
+	if (r.status != 0)
+		fail_msg("exit %d: %s", r.status, r.err);
+	n = lines_of(r.out, "interval", iv, 16);
+	if (n != 5)
+		fail_msg("%d intervals, want 5:\n%s", n, r.out);
+	/* Only intervals: no handshake records, no packet lines. */
+	assert_int_equal(count_lines(r.out), 5);
+
+	/* 0: the flood. 5201 SYNs to the target, 4 from the client to :22. */
+	assert_interval(iv[0], "2023-11-14T22:13:21.000000Z", "1.000",
+			TOP_RANDOM + TOP_HEAVY_SYNS + 1 + 4, 4, 3, 0, 1);
+	assert_non_null(strstr(iv[0], "\"top_targets\":[{\"addr\":\"" TOP_TARGET
+			       "\",\"port\":80,\"syn\":5201},{\"addr\":\"198.51.100.2\",\"port\":22,"
+			       "\"syn\":4}]"));
+	/* The heavy source alone, counted at least exactly (a count-min
+	 * sketch never undercounts) and with little noise from 5000 others. */
+	p = strstr(iv[0], "\"top_sources\":[{\"addr\":\"" TOP_HEAVY "\",\"syn\":");
+	if (!p)
+		fail_msg("heavy source not first: %s", iv[0]);
+	heavy = num_after(p, "\"syn\":");
+	assert_true(heavy >= TOP_HEAVY_SYNS && heavy <= TOP_HEAVY_SYNS + 8);
+	assert_non_null(strstr(p, "}],\"alerts\""));     /* and nobody else */
+	assert_non_null(strstr(iv[0], "\"alerts\":[\"syn_rate\",\"incomplete\"]"));
+	assert_non_null(strstr(iv[0], "\"alert_changes\":[{\"alert\":\"syn_rate\",\"state\":\"start\"},"
+			       "{\"alert\":\"incomplete\",\"state\":\"start\"}]"));
+
+	/* 1: starts with the record at exactly T0+1. Refused SYNs: 100%
+	 * incomplete, below the SYN rate. The SYN-ACK of T0+0.88 still
+	 * half-open (1.12 s old); the heavy source, a candidate still, sent
+	 * nothing. */
+	assert_interval(iv[1], "2023-11-14T22:13:22.000000Z", "1.000", 10, 0, 0, 10, 1);
+	assert_non_null(strstr(iv[1], "\"top_targets\":[{\"addr\":\"198.51.100.2\",\"port\":22,\"syn\":10}]"));
+	assert_non_null(strstr(iv[1], "\"top_sources\":[]"));
+	assert_non_null(strstr(iv[1], "\"alerts\":[\"incomplete\"]"));
+	assert_non_null(strstr(iv[1], "\"alert_changes\":[{\"alert\":\"syn_rate\",\"state\":\"end\"}]"));
+
+	/* 2, 3: no record. The half-open SYN-ACK is older than --timeout at
+	 * T0+3: gone. No SYN: the incomplete alert ends. */
+	assert_interval(iv[2], "2023-11-14T22:13:23.000000Z", "1.000", 0, 0, 0, 0, 0);
+	assert_non_null(strstr(iv[2], "\"top_targets\":[],\"top_sources\":[],\"alerts\":[],"
+			       "\"alert_changes\":[{\"alert\":\"incomplete\",\"state\":\"end\"}]"));
+	assert_interval(iv[3], "2023-11-14T22:13:24.000000Z", "1.000", 0, 0, 0, 0, 0);
+	assert_non_null(strstr(iv[3], "\"alerts\":[],\"alert_changes\":[]"));
+
+	/* 4: partial, up to the last record. */
+	assert_interval(iv[4], "2023-11-14T22:13:24.500000Z", "0.500", 1, 0, 0, 0, 0);
+	free_lines(iv, n);
+
+	/* The summary as in trace mode. */
+	assert_int_equal(counter(r.err, "(syn "), TOP_RANDOM + TOP_HEAVY_SYNS + 1 + 4 + 10 + 1);
+	assert_int_equal(counter(r.err, "completing ack "), 3);
+	assert_int_equal(counter(r.err, "rst "), 10);
+	if (!strstr(r.err, "synscope: 5216 handshakes: 3 established, 10 refused, 0 reset, 5202 timeout, 1 open"))
+		fail_msg("summary: %s", r.err);
+	result_free(&r);
+
+	/* --top-n 1, -p 22: the filter applies to the flood view too. */
+	RUN(&r, "top", "-r", path, "-o", "json", "--top-n", "1", "-p", "22");
+	assert_int_equal(r.status, 0);
+	n = lines_of(r.out, "interval", iv, 16);
+	assert_int_equal(n, 5);
+	assert_field_num(iv[0], "syn", 4);
+	assert_non_null(strstr(iv[0], "\"top_targets\":[{\"addr\":\"198.51.100.2\",\"port\":22,\"syn\":4}]"));
+	assert_non_null(strstr(iv[0], "\"top_sources\":[]"));   /* 4 SYNs: no candidate */
+	free_lines(iv, n);
+	result_free(&r);
+
+	/* Text: one line per interval, the alert changes on lines of their own. */
+	RUN(&r, "top", "-r", path, "--alert-syn-rate", "1000", "--timeout", "2");
+	assert_int_equal(r.status, 0);
+	assert_int_equal(count_lines(r.out), 7);
+	assert_non_null(strstr(r.out, "ALERT START: SYN rate 5205/s, threshold 1000/s\n"
+			       "2023-11-14T22:13:21.000000Z syn/s 5205 synack/s 4 established/s 3"));
+	assert_non_null(strstr(r.out, "top-target " TOP_TARGET ":80 5201/s top-source " TOP_HEAVY " "));
+	assert_non_null(strstr(r.out, "ALERT END: SYN rate 10/s"));
+	assert_non_null(strstr(r.out, "2023-11-14T22:13:24.500000Z syn/s 2 "));
+	assert_null(strstr(r.out, "\033["));   /* never the screen style */
+	result_free(&r);
+
+	/* The same from stdin. */
+	run_argv(&r, path, 0, (const char *[]){ "top", "-r", "-", "-o", "json", NULL });
+	assert_int_equal(r.status, 0);
+	n = lines_of(r.out, "interval", iv, 16);
+	assert_int_equal(n, 5);
+	assert_field_num(iv[0], "syn", TOP_RANDOM + TOP_HEAVY_SYNS + 1 + 4);
+	free_lines(iv, n);
+	result_free(&r);
+}
+
+/* Two SYNs `gap` apart with --interval 1: the empty intervals between are
+ * printed while fewer than 3600, else the first one and a note. */
+static void write_two_syns(const char *path, uint64_t gap)
+{
+	static const struct cb_link eth = { .name = "gap", .dlt = CB_DLT_EN10MB, .family = 4 };
+	struct cb_writer *w = cb_open(path, &eth);
+	struct tp_flow f = tp_flow_client(4, TP_SYN);
+
+	assert_non_null(w);
+	top_add(w, CB_BASE_NS, &f);
+	f.sport++;
+	top_add(w, CB_BASE_NS + gap, &f);
+	assert_int_equal(cb_close(w), 0);
+}
+
+static void test_top_gaps(void **state)
+{
+	static const struct {
+		uint64_t gap;
+		int intervals;          /* printed */
+		long skipped;           /* in the note; 0: no note */
+		const char *last_ts;
+	} cases[] = {
+		/* 3599 empty intervals between [T0, T0+1) and [T0+3600, ...) */
+		{ 3600 * SEC_NS + SEC_NS / 4, 3601, 0, "2023-11-14T23:13:20.250000Z" },
+		/* 3600: the first printed, 3599 in the note */
+		{ 3601 * SEC_NS + SEC_NS / 4, 3, 3599, "2023-11-14T23:13:21.250000Z" },
+		/* a day */
+		{ 86400 * SEC_NS, 3, 86398, "2023-11-15T22:13:20.000000Z" },
+	};
+	char path[PATHLEN], *iv[4];
+	struct result r;
+	size_t c;
+	int n;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "gap.pcap");
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		write_two_syns(path, cases[c].gap);
+		RUN(&r, "top", "-r", path, "-o", "json");
+		assert_int_equal(r.status, 0);
+		n = lines_of(r.out, "interval", iv, 4);
+		free_lines(iv, n);
+		assert_int_equal(count_lines(r.out), cases[c].intervals + (cases[c].skipped > 0));
+		if (cases[c].skipped) {
+			char *gap[2];
+
+			assert_int_equal(lines_of(r.out, "gap", gap, 2), 1);
+			assert_field(gap[0], "from", "2023-11-14T22:13:22.000000Z");
+			assert_field_num(gap[0], "intervals", cases[c].skipped);
+			free_lines(gap, 1);
+			/* first interval, first empty one, note, last */
+			assert_int_equal(n, 3);
+		}
+		/* The SYNs are in the first and the last interval. */
+		assert_int_equal(num_after(r.out, "\"syn\":"), 1);
+		assert_int_equal(num_after(last_line(r.out), "\"syn\":"), 1);
+		assert_field(last_line(r.out), "ts", cases[c].last_ts);
+		result_free(&r);
+	}
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -687,6 +972,8 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_stdin),
 		cmocka_unit_test(test_pending_bound),
+		cmocka_unit_test(test_top_intervals),
+		cmocka_unit_test(test_top_gaps),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -11,6 +11,12 @@
  * replaces the kernel clock: it stamps the events and drives the engine's
  * timeouts.
  *
+ * "synscope top -r" replays the same way and also feeds what the kernel's
+ * flood maps would have counted (each SYN past the filters, the capture
+ * clock) to flood_offline.c, which prints one interval per --interval of
+ * capture time instead of handshake records. Off, it costs a pointer test
+ * per SYN and per record.
+ *
  * The per-packet path allocates nothing and makes no system call: libpcap
  * reads through a large stdio buffer, and output is fully buffered when it
  * is not a terminal.
@@ -29,6 +35,7 @@
 #include "synscope.h"
 #include "parse.h"
 #include "capture.h"
+#include "flood_offline.h"
 #include "handshake.h"
 #include "options.h"
 #include "output.h"
@@ -185,6 +192,7 @@ struct pend_node {
 	uint32_t expect_ack;
 	uint32_t hnext;          /* hash chain, or free list */
 	uint32_t older, newer;   /* age order */
+	uint64_t ts_ns;          /* capture clock at the SYN-ACK (top's half-open) */
 };
 
 struct pend_table {
@@ -289,7 +297,8 @@ static void pend_delete(struct pend_table *t, const struct ss_flow_key *k)
 }
 
 /* bpf_map_update_elem(BPF_ANY) on the LRU map. */
-static void pend_put(struct pend_table *t, const struct ss_flow_key *k, uint32_t expect_ack)
+static void pend_put(struct pend_table *t, const struct ss_flow_key *k, uint32_t expect_ack,
+		     uint64_t ts_ns)
 {
 	uint32_t *pp = pend_slot(t, k), i;
 
@@ -309,6 +318,7 @@ static void pend_put(struct pend_table *t, const struct ss_flow_key *k, uint32_t
 		t->count++;
 	}
 	t->nodes[i].expect_ack = expect_ack;
+	t->nodes[i].ts_ns = ts_ns;
 	age_push(t, i);
 }
 
@@ -330,6 +340,8 @@ struct ss_replay {
 	uint64_t counters[SS_C_MAX];
 	struct pend_table pend;
 	uint8_t *scratch;                  /* a synthetic Ethernet frame */
+	uint64_t now;                      /* the capture clock (never decreasing) */
+	struct flood_offline *flood;       /* top: the flood maps; NULL otherwise */
 };
 
 static int replay_init(struct ss_replay *r, const struct ss_options *o)
@@ -469,12 +481,14 @@ static int replay_packet(struct ss_replay *r, const struct ss_frame *f, uint64_t
 	switch (kind) {
 	case SS_EV_SYN:
 		cnt[SS_C_SYN]++;
+		if (r->flood)
+			flood_off_syn(r->flood, pkt.family, pkt.saddr, pkt.daddr, pkt.dport);
 		break;
 	case SS_EV_SYNACK:
 		cnt[SS_C_SYNACK]++;
 		/* The completing ACK flows the other way: client to server. */
 		flow_key(&key, pkt.daddr, pkt.saddr, pkt.dport, pkt.sport, pkt.family);
-		pend_put(&r->pend, &key, pkt.seq + 1);
+		pend_put(&r->pend, &key, pkt.seq + 1, r->now);
 		break;
 	case SS_EV_RST:
 		cnt[SS_C_RST]++;
@@ -497,6 +511,27 @@ static int replay_packet(struct ss_replay *r, const struct ss_frame *f, uint64_t
 	}
 	make_event(r, f, &pkt, start, end, ts_ns, (uint8_t)kind, ev);
 	return 1;
+}
+
+/*
+ * top's half-open at end_ns, as live top's read_half_open(): pending
+ * SYN-ACKs no older than --timeout; older ones are deleted (their
+ * handshake has timed out). The age list is in capture-clock order, so
+ * the old ones are at its head.
+ */
+static uint64_t replay_half_open(void *arg, uint64_t end_ns)
+{
+	struct ss_replay *r = arg;
+	struct pend_table *t = &r->pend;
+	const struct pend_node *n;
+
+	while (t->oldest != SS_PEND_NIL) {
+		n = &t->nodes[t->oldest];
+		if (!(end_ns > n->ts_ns && end_ns - n->ts_ns > r->o->timeout_ns))
+			break;
+		pend_delete(t, &n->key);
+	}
+	return t->count;
 }
 
 /* ---- the run ------------------------------------------------------------ */
@@ -523,8 +558,9 @@ static void on_record(const struct hs_record *rec, void *arg)
 {
 	struct offline *ol = arg;
 
-	/* One batch (a timeout sweep) can hold more than -c asks for. */
-	if (ol->done)
+	/* One batch (a timeout sweep) can hold more than -c asks for.
+	 * top prints intervals, not records. */
+	if (ol->done || ol->o->top)
 		return;
 	ss_out_record(&ol->out, rec);
 	if (ol->o->count && ++ol->records >= ol->o->count)
@@ -601,6 +637,7 @@ int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 	struct ss_frame fr;
 	struct ss_event ev;
 	struct hs_stats st;
+	struct flood_offline *fo = NULL;
 	uint64_t npkts = 0, ts, now = 0;
 	char err[PCAP_ERRBUF_SIZE + 128];
 	int dlt, r = 0, ret = 1;
@@ -623,7 +660,13 @@ int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 	ol.out.ts_offset_ns = 0; /* capture time is already UTC */
 	ol.out.fixed_ifname = strcmp(path, "-") == 0 ? "stdin" : base_name(path);
 	ol.eng = hs_new(&cfg, on_record, &ol);
-	if (!ol.eng) {
+	if (o->top) {
+		struct flood_off_config fc = { .o = o, .out = stdout, .counters = rp.counters,
+					       .half_open = replay_half_open, .arg = &rp };
+
+		fo = rp.flood = flood_off_new(&fc);
+	}
+	if (!ol.eng || (o->top && !fo)) {
 		fprintf(stderr, "synscope: out of memory\n");
 		goto out;
 	}
@@ -646,6 +689,12 @@ int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 			if (ol.done)
 				break;
 		}
+		rp.now = now;
+		if (fo && flood_off_clock(fo, now)) {
+			check_output(&ol);
+			if (ol.done)
+				break;
+		}
 		link_decode(dlt, data, hdr->caplen, &fr);
 		if (!replay_packet(&rp, &fr, ts, &ev))
 			continue;
@@ -655,6 +704,9 @@ int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 		}
 		hs_feed(ol.eng, &ev);
 	}
+	/* top: the interval in progress, [its start, the last record]. */
+	if (fo && !ol.done)
+		flood_off_finish(fo, now);
 	/* As live: once -c is reached, what is still open is not reported. */
 	if (!(o->count && ol.records >= o->count))
 		hs_flush(ol.eng);
@@ -672,6 +724,7 @@ int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 	else
 		ret = 0;
 out:
+	flood_off_free(fo);
 	hs_free(ol.eng);
 	replay_free(&rp);
 	pcap_close(p);

@@ -32,18 +32,36 @@ void flood_alerts_update(struct flood_alerts *a, const struct flood_interval *iv
 	}
 }
 
+/* Most SYNs first; ties in address order (then port), so equal counts
+ * keep their order from one interval to the next and the cut at n is the
+ * same whatever order the maps were read in. */
+static int cmp_addr(uint8_t fa, const uint32_t *a, uint8_t fb, const uint32_t *b)
+{
+	if (fa != fb)
+		return fa < fb ? -1 : 1;
+	return memcmp(a, b, 4 * sizeof(*a)); /* network order: numeric order */
+}
+
 static int cmp_target(const void *x, const void *y)
 {
 	const struct flood_target *a = x, *b = y;
+	int c;
 
-	return a->syn < b->syn ? 1 : a->syn > b->syn ? -1 : 0;
+	if (a->syn != b->syn)
+		return a->syn < b->syn ? 1 : -1;
+	c = cmp_addr(a->family, a->addr, b->family, b->addr);
+	if (c)
+		return c;
+	return a->port < b->port ? -1 : a->port > b->port ? 1 : 0;
 }
 
 static int cmp_source(const void *x, const void *y)
 {
 	const struct flood_source *a = x, *b = y;
 
-	return a->syn < b->syn ? 1 : a->syn > b->syn ? -1 : 0;
+	if (a->syn != b->syn)
+		return a->syn < b->syn ? 1 : -1;
+	return cmp_addr(a->family, a->addr, b->family, b->addr);
 }
 
 int flood_top_targets(struct flood_target *t, int count, int n)

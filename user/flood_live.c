@@ -101,17 +101,34 @@ static int read_sources(struct flood_state *st, struct flood_interval *iv)
 		for (cpu = 0; cpu < (uint32_t)st->l->ncpus; cpu++)
 			st->sketch_sum[slot] += (uint32_t)st->percpu[cpu];
 	}
+	/* A candidate's value is the estimate the kernel wrote when it last
+	 * (re)inserted it, never 0; we zero it once read. So a zero means the
+	 * source did not stand out since the last interval: it is stale, and
+	 * its estimate would only be the sketch's noise (under a spoofed
+	 * flood, never 0), so it is dropped, not shown. A source that is
+	 * still heavy is reinserted at its next power-of-two crossing. */
 	while (n < 1024 && bpf_map_get_next_key(hfd, prevkey, &next) == 0) {
-		uint32_t est = ~0u;
+		uint32_t est = ~0u, val, zero = 0;
 
 		key = next;
 		prevkey = &key;
+		if (bpf_map_lookup_elem(hfd, &key, &val))
+			continue; /* evicted meanwhile */
+		if (!val) {
+			bpf_map_delete_elem(hfd, &key);
+			continue;
+		}
 		for (row = 0; row < SS_SKETCH_ROWS; row++) {
 			uint32_t c = st->sketch_sum[row * SS_SKETCH_WIDTH +
 						    ss_sketch_col(key.addr, row)];
 			if (c < est)
 				est = c;
 		}
+		/* Inserted just after the flip: it stood out only in the new
+		 * epoch, which the next interval reports. Keep it fresh. */
+		if (est < SS_HH_MIN_COUNT)
+			continue;
+		bpf_map_update_elem(hfd, &key, &zero, BPF_EXIST);
 		st->sources[n].family = key.family;
 		memcpy(st->sources[n].addr, key.addr, sizeof(key.addr));
 		st->sources[n].syn = est;
@@ -176,7 +193,7 @@ int ss_flood_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 	struct flood_interval *iv = calloc(1, sizeof(*iv));
 	char err[256], title[512];
 	const char *lost = NULL;
-	int ret = 1;
+	int ret = 1, done;
 
 	if (!st || !iv)
 		goto out;
@@ -200,40 +217,45 @@ int ss_flood_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 	ss_loader_counters(&l, st->prev_counters);
 
 	start = last = ss_now_ns(CLOCK_MONOTONIC);
-	while (!*stop) {
+	for (;;) {
 		ring_buffer__poll(rb, 50);
 		ring_buffer__consume(rb);
 		now = ss_now_ns(CLOCK_MONOTONIC);
-		if (o->duration > 0 && now - start >= (uint64_t)(o->duration * 1e9))
-			break;
-		if (now - last < period)
+		/* Stopping (--duration or a signal) closes the last, partial
+		 * interval too: every SYN counted is in some interval. */
+		done = *stop || (o->duration > 0 && now - start >= (uint64_t)(o->duration * 1e9));
+		if (!done && now - last < period)
 			continue;
 		if ((lost = ss_loader_lost_iface(&l)))
 			break;
-		memset(iv, 0, sizeof(*iv));
-		iv->interval_s = (now - last) / 1e9;
-		iv->ts_ns = (int64_t)now + utc_offset;
-		last = now;
-		if (ss_loader_counters(&l, c))
+		if (now > last || !done) {
+			memset(iv, 0, sizeof(*iv));
+			iv->interval_s = (now - last) / 1e9;
+			iv->ts_ns = (int64_t)now + utc_offset;
+			last = now;
+			if (ss_loader_counters(&l, c))
+				break;
+			iv->syn = c[SS_C_SYN] - st->prev_counters[SS_C_SYN];
+			iv->synack = c[SS_C_SYNACK] - st->prev_counters[SS_C_SYNACK];
+			iv->established = c[SS_C_ACK_COMPLETE] - st->prev_counters[SS_C_ACK_COMPLETE];
+			iv->rst = c[SS_C_RST] - st->prev_counters[SS_C_RST];
+			iv->sampled_out = c[SS_C_SAMPLED_OUT] - st->prev_counters[SS_C_SAMPLED_OUT];
+			iv->lost = c[SS_C_LOST] - st->prev_counters[SS_C_LOST];
+			iv->events = c[SS_C_EVENTS] - st->prev_counters[SS_C_EVENTS];
+			memcpy(st->prev_counters, c, sizeof(c));
+			read_targets(st, iv);
+			if (read_sources(st, iv))
+				break;
+			iv->half_open = read_half_open(st);
+			flood_alerts_update(&alerts, iv);
+			flood_print(stdout, style, title, iv, &alerts, o->top_n);
+		}
+		if (done)
 			break;
-		iv->syn = c[SS_C_SYN] - st->prev_counters[SS_C_SYN];
-		iv->synack = c[SS_C_SYNACK] - st->prev_counters[SS_C_SYNACK];
-		iv->established = c[SS_C_ACK_COMPLETE] - st->prev_counters[SS_C_ACK_COMPLETE];
-		iv->rst = c[SS_C_RST] - st->prev_counters[SS_C_RST];
-		iv->sampled_out = c[SS_C_SAMPLED_OUT] - st->prev_counters[SS_C_SAMPLED_OUT];
-		iv->lost = c[SS_C_LOST] - st->prev_counters[SS_C_LOST];
-		iv->events = c[SS_C_EVENTS] - st->prev_counters[SS_C_EVENTS];
-		memcpy(st->prev_counters, c, sizeof(c));
-		read_targets(st, iv);
-		if (read_sources(st, iv))
-			break;
-		iv->half_open = read_half_open(st);
-		flood_alerts_update(&alerts, iv);
-		flood_print(stdout, style, title, iv, &alerts, o->top_n);
 	}
 	ret = 0;
 out:
-	if (l.skel && ss_loader_counters(&l, c) == 0) {
+	if (st && st->prev && ss_loader_counters(&l, c) == 0) {
 		ss_out_counters(stderr, c);
 		fprintf(stderr, "synscope: %lu ring buffer events consumed\n",
 			(unsigned long)st->events);

@@ -174,10 +174,13 @@ static int attach_tc_classic(struct ss_loader *l, int ifindex, const char *ifnam
 	return 0;
 }
 
-/* tcx where the kernel has it (6.6+), classic clsact otherwise. */
+/* tcx where the kernel has it (6.6+), classic clsact otherwise.
+ * SYNSCOPE_NO_TCX=1 takes the classic path on any kernel: the tests use it
+ * to cover the fallback on machines that have tcx. */
 static int attach_tc(struct ss_loader *l, int ifindex, const char *ifname, int egress)
 {
-	int e = attach_tcx(l, ifindex, ifname, egress);
+	const char *no_tcx = getenv("SYNSCOPE_NO_TCX");
+	int e = no_tcx && *no_tcx == '1' ? -EOPNOTSUPP : attach_tcx(l, ifindex, ifname, egress);
 
 	if (e == -EINVAL || e == -EOPNOTSUPP)
 		e = attach_tc_classic(l, ifindex, ifname, egress);
@@ -299,22 +302,22 @@ int ss_loader_ringbuf_fd(const struct ss_loader *l)
 
 int ss_loader_counters(const struct ss_loader *l, uint64_t out[SS_C_MAX])
 {
-	size_t stride = sizeof(uint64_t) * SS_C_MAX;
+	int fd = bpf_map__fd(l->skel->maps.counters), cpu;
 	uint64_t *vals;
-	__u32 zero = 0;
-	int cpu, i;
+	__u32 i;
 
-	memset(out, 0, stride);
-	vals = calloc(l->ncpus, stride);
+	memset(out, 0, sizeof(uint64_t) * SS_C_MAX);
+	vals = calloc(l->ncpus, sizeof(uint64_t));
 	if (!vals)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.counters), &zero, vals)) {
-		free(vals);
-		return -errno;
+	for (i = 0; i < SS_C_MAX; i++) {
+		if (bpf_map_lookup_elem(fd, &i, vals)) {
+			free(vals);
+			return -errno;
+		}
+		for (cpu = 0; cpu < l->ncpus; cpu++)
+			out[i] += vals[cpu];
 	}
-	for (cpu = 0; cpu < l->ncpus; cpu++)
-		for (i = 0; i < SS_C_MAX; i++)
-			out[i] += vals[cpu * SS_C_MAX + i];
 	free(vals);
 	return 0;
 }

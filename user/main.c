@@ -113,7 +113,7 @@ static int run_live(const struct ss_options *o)
 	uint64_t counters[SS_C_MAX], start, last_check, now;
 	const char *lost = NULL;
 	char err[256];
-	int ret = 1, e;
+	int ret = 1, traced = 0, e;
 
 	lv.out.f = stdout;
 	lv.out.json = o->json;
@@ -130,6 +130,7 @@ static int run_live(const struct ss_options *o)
 	}
 	if (attach_all(&l, o))
 		goto out;
+	traced = 1;
 	rb = ring_buffer__new(ss_loader_ringbuf_fd(&l), on_event, &lv, NULL);
 	if (!rb) {
 		fprintf(stderr, "synscope: cannot open the ring buffer: %s\n", strerror(errno));
@@ -164,8 +165,9 @@ static int run_live(const struct ss_options *o)
 out:
 	if (ret == 0 && !(o->count && lv.records >= o->count))
 		hs_flush(lv.eng);
+	/* The summary follows a trace; a failure to start is one line only. */
 	hs_get_stats(lv.eng, &st);
-	if (l.skel && ss_loader_counters(&l, counters) == 0)
+	if (traced && ss_loader_counters(&l, counters) == 0)
 		ss_out_summary(stderr, &st, counters);
 	ring_buffer__free(rb);
 	ss_loader_close(&l);
