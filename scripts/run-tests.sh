@@ -41,6 +41,7 @@ run_suite "parser (host build)" build/test_parse
 run_suite "parser (AddressSanitizer + UBSan)" build/test_parse_asan
 run_suite "options" build/test_options
 run_suite "handshake engine" build/test_handshake
+run_suite "flood view" build/test_flood
 run_suite "kernel programs (BPF_PROG_TEST_RUN)" build/test_bpf
 for t in build/test_capture build/test_agree; do
 	[ -x "$t" ] && run_suite "$(basename "$t")" "$t"

@@ -360,6 +360,11 @@ static const struct pcase cases[] = {
 	{ "v6_qinq_dst_udp", 6, 0,
 	  { .nvlan = 2, .qinq = 1, .l4 = TP_L4_UDP, .n_ext6 = 1, .ext6 = { EXT(DSTOPTS) } },
 	  NULL, NULL, SS_PARSE_NOT_TCP },
+	/* A full chain of six that ends in UDP is not TCP, not a bad chain. */
+	{ "v6_chain6_udp", 6, 0,
+	  { .l4 = TP_L4_UDP, .n_ext6 = 6,
+	    .ext6 = { EXT(HOPOPTS), EXT(DSTOPTS), EXT(ROUTING), FRAG(0, 0), EXT(AH), EXT(DSTOPTS) } },
+	  NULL, NULL, SS_PARSE_NOT_TCP },
 };
 
 static void build_case(const struct pcase *c, struct tpkt *p, struct tp_flow *f)
