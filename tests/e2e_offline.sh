@@ -26,9 +26,10 @@ PORTS=(-p $OPEN -p $CLOSED -p $DROPPED)
 # Latencies: live ones come from bpf_ktime_get_ns() in the XDP/tc hooks,
 # offline ones from the capture's timestamps, taken when the packet passes
 # the AF_PACKET tap, a few microseconds from the hook on the same path
-# (measured here: 0-10 us). 1 ms leaves room for a loaded machine and is
-# still far below what a mispaired packet would give (a retransmission is
-# >= 1 s away) or a unit error (x1000).
+# (measured on a 2-CPU VM: up to 15 us idle, up to 55 us with both CPUs
+# busy). 1 ms leaves room for a loaded machine and is still far below what
+# a mispaired packet would give (a retransmission is >= 1 s away) or a
+# unit error (x1000).
 LAT_TOL_US=${E2E_LAT_TOL_US:-1000}
 # Record times: live is CLOCK_MONOTONIC plus an offset to CLOCK_REALTIME
 # taken at start, the capture CLOCK_REALTIME: microseconds apart unless
@@ -49,7 +50,13 @@ sleep 0.3
 start_capture() { # file dev [tcpdump options...]
 	local file=$1 dev=$2
 	shift 2
-	in_srv timeout 60 tcpdump -i "$dev" "$@" -U -n -w "$file" tcp 2>"$file.err" &
+	# Not through in_srv: $! must be timeout itself, which passes SIGINT on
+	# (a background subshell would ignore it). --immediate-mode: libpcap's
+	# TPACKET_V3 ring hands packets over a block at a time, a block retires
+	# up to a second late, and tcpdump stopped meanwhile never writes the
+	# last packets (-U alone only flushes what it got).
+	ip netns exec "$NS_SRV" timeout 60 tcpdump -i "$dev" "$@" --immediate-mode -U -n \
+		-w "$file" tcp 2>"$file.err" &
 	BG_PIDS+=($!)
 	TD_PIDS+=($!)
 	for _ in $(seq 100); do

@@ -65,7 +65,7 @@ start_synscope() {
 
 # Start tcpdump writing FILE; wait until it listens.
 start_tcpdump() { # ns dev file
-	ip netns exec "$1" timeout 60 tcpdump -i "$2" -U -n -w "$3" tcp 2>"$3.err" &
+	ip netns exec "$1" timeout 60 tcpdump -i "$2" --immediate-mode -U -n -w "$3" tcp 2>"$3.err" &
 	TD_PID=$!
 	BG_PIDS+=("$TD_PID")
 	for _ in $(seq 100); do

@@ -9,9 +9,13 @@
  *   sources   the kernel's count-min sketch (include/sketch.h: same
  *             constants, same column hash, same candidate rule), one
  *             epoch per interval, and its candidate table (1024 entries,
- *             least recently inserted or refreshed evicted), which, like
- *             the kernel's heavy_sources map, lives across intervals. A
- *             candidate's count in an interval is its sketch estimate.
+ *             least recently inserted or refreshed evicted). A candidate's
+ *             count is its sketch estimate. As live top does, only the
+ *             candidates (re)inserted during the interval are reported,
+ *             then dropped: one that stopped standing out would show only
+ *             the sketch's noise. (Live keeps a candidate inserted just
+ *             after its epoch flip for the next interval; offline there is
+ *             no such race, so the table simply starts each interval empty.)
  *
  * Offline there is one "CPU": the kernel applies the candidate rule to
  * each CPU's sketch, here to the one sketch of the whole capture.
@@ -263,16 +267,25 @@ static void close_interval(struct flood_offline *f, uint64_t end_ns)
 		ft_reset(f);
 	}
 	if (f->total) {
-		for (n = 0; n < f->ncand; n++) {
-			f->sources[n].family = f->cand[n].key.family;
-			memcpy(f->sources[n].addr, f->cand[n].key.addr, sizeof(f->cand[n].key.addr));
-			f->sources[n].syn = sketch_estimate(f, f->cand[n].key.addr);
+		for (i = 0, n = 0; i < (uint32_t)f->ncand; i++) {
+			uint32_t est = sketch_estimate(f, f->cand[i].key.addr);
+
+			/* Always true offline (it was inserted at >= this
+			 * estimate in this epoch); live's test, kept. */
+			if (est < SS_HH_MIN_COUNT)
+				continue;
+			f->sources[n].family = f->cand[i].key.family;
+			memcpy(f->sources[n].addr, f->cand[i].key.addr, sizeof(f->cand[i].key.addr));
+			f->sources[n].syn = est;
+			n++;
 		}
-		iv->nsources = flood_top_sources(f->sources, f->ncand, FLOOD_TOP_MAX);
+		iv->nsources = flood_top_sources(f->sources, n, FLOOD_TOP_MAX);
 		memcpy(iv->sources, f->sources, iv->nsources * sizeof(*iv->sources));
-		/* The next epoch starts empty. */
+		/* The next epoch starts empty, and so does the candidate
+		 * table (see the top of this file). */
 		memset(f->sketch, 0, sizeof(f->sketch));
 		f->total = 0;
+		f->ncand = 0;
 	}
 	iv->half_open = f->c.half_open ? f->c.half_open(f->c.arg, end_ns) : 0;
 	flood_alerts_update(&f->alerts, iv);
