@@ -6,36 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 . tests/lib.sh
 
-N=${E2E_N:-5}   # successful connections per family
-M=${E2E_M:-3}   # to a closed port (refused)
-K=${E2E_K:-2}   # to a port whose SYNs the server drops (timeout)
-OPEN=8080 CLOSED=8081 DROPPED=8082
-
-setup_pair
-in_srv nft -f - <<NFT
-table inet synscope_test {
-	chain input { type filter hook input priority 0; tcp dport $DROPPED drop; }
-}
-NFT
-in_srv timeout 120 ncat -l -k $OPEN >/dev/null 2>&1 &
-BG_PIDS+=($!)
-sleep 0.3
-
-traffic() {
-	local dst i pids=()
-	for dst in $SRV4 $SRV6; do
-		for i in $(seq "$N"); do in_cli ncat -w 2 --send-only "$dst" $OPEN <<<"hello $i" || true; done
-		for i in $(seq "$M"); do in_cli ncat -w 2 "$dst" $CLOSED </dev/null >/dev/null 2>&1 || true; done
-	done
-	# Dropped SYNs: give up after 1.5 s (one SYN retransmission).
-	for dst in $SRV4 $SRV6; do
-		for i in $(seq "$K"); do
-			in_cli timeout 1.5 ncat "$dst" $DROPPED </dev/null >/dev/null 2>&1 &
-			pids+=($!)
-		done
-	done
-	wait "${pids[@]}"
-}
+setup_scenario
 
 run_case() { # side(srv|cli) dev mode
 	local side=$1 dev=$2 mode=$3 ns out err pcap total
@@ -45,7 +16,7 @@ run_case() { # side(srv|cli) dev mode
 	start_tcpdump "$ns" "$dev" "$pcap" || { not_ok "$side/$mode: tcpdump did not start"; return; }
 	start_synscope "$ns" "$out" "$err" -i "$dev" --mode "$mode" -o json -c "$total" \
 		--timeout 2 -p $OPEN -p $CLOSED -p $DROPPED || { not_ok "$side/$mode: synscope did not start"; return; }
-	traffic
+	scenario_traffic
 	# Timeouts are reported --timeout after the SYN; -c stops synscope.
 	for _ in $(seq 100); do kill -0 "$SS_PID" 2>/dev/null || break; sleep 0.1; done
 	kill -INT "$SS_PID" 2>/dev/null

@@ -17,10 +17,6 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 . tests/lib.sh
 
-N=${E2E_N:-5}   # successful connections per family
-M=${E2E_M:-3}   # to a closed port (refused)
-K=${E2E_K:-2}   # to a port whose SYNs the server drops (timeout)
-OPEN=8080 CLOSED=8081 DROPPED=8082
 TIMEOUT=2       # --timeout, live and offline
 PORTS=(-p $OPEN -p $CLOSED -p $DROPPED)
 # Latencies: live ones come from bpf_ktime_get_ns() in the XDP/tc hooks,
@@ -36,15 +32,7 @@ LAT_TOL_US=${E2E_LAT_TOL_US:-1000}
 # the clock is stepped during the run.
 TS_TOL_S=0.5
 
-setup_pair
-in_srv nft -f - <<NFT
-table inet synscope_test {
-	chain input { type filter hook input priority 0; tcp dport $DROPPED drop; }
-}
-NFT
-in_srv timeout 120 ncat -l -k $OPEN >/dev/null 2>&1 &
-BG_PIDS+=($!)
-sleep 0.3
+setup_scenario
 
 # tcpdump with extra options (a link type); wait until it listens.
 start_capture() { # file dev [tcpdump options...]
@@ -67,19 +55,8 @@ start_capture() { # file dev [tcpdump options...]
 }
 
 traffic() {
-	local dst i pids=()
-	for dst in $SRV4 $SRV6; do
-		for i in $(seq "$N"); do in_cli ncat -w 2 --send-only "$dst" $OPEN <<<"hello $i" || true; done
-		for i in $(seq "$M"); do in_cli ncat -w 2 "$dst" $CLOSED </dev/null >/dev/null 2>&1 || true; done
-	done
-	# Dropped SYNs: give up after 1.5 s (one SYN retransmission).
-	for dst in $SRV4 $SRV6; do
-		for i in $(seq "$K"); do
-			in_cli timeout 1.5 ncat "$dst" $DROPPED </dev/null >/dev/null 2>&1 &
-			pids+=($!)
-		done
-	done
-	wait "${pids[@]}"
+	local dst
+	scenario_traffic
 	# Offline, time is the capture's: the dropped attempts time out only
 	# if a later packet carries the clock past their deadline (first SYN
 	# + TIMEOUT). One more connection per family, after that.

@@ -83,6 +83,43 @@ summary_count() { # errfile label
 	grep -o "[(, ]$2 [0-9]*" "$1" | head -1 | grep -o '[0-9]*$'
 }
 
+# The handshake scenario of the end-to-end tests, on a pair from setup_pair:
+# a listener on OPEN, CLOSED with nothing behind it (refused), DROPPED whose
+# SYNs the server's nftables drops (timeout).
+N=${E2E_N:-5}   # successful connections per family
+M=${E2E_M:-3}   # to the closed port
+K=${E2E_K:-2}   # to the dropped port
+OPEN=8080 CLOSED=8081 DROPPED=8082
+
+setup_scenario() {
+	setup_pair
+	in_srv nft -f - <<NFT
+table inet synscope_test {
+	chain input { type filter hook input priority 0; tcp dport $DROPPED drop; }
+}
+NFT
+	in_srv timeout 120 ncat -l -k $OPEN >/dev/null 2>&1 &
+	BG_PIDS+=($!)
+	sleep 0.3
+}
+
+# N established, M refused, K timed out, over IPv4 and IPv6.
+scenario_traffic() {
+	local dst i pids=()
+	for dst in $SRV4 $SRV6; do
+		for i in $(seq "$N"); do in_cli ncat -w 2 --send-only "$dst" $OPEN <<<"hello $i" || true; done
+		for i in $(seq "$M"); do in_cli ncat -w 2 "$dst" $CLOSED </dev/null >/dev/null 2>&1 || true; done
+	done
+	# Dropped SYNs: give up after 1.5 s (one SYN retransmission).
+	for dst in $SRV4 $SRV6; do
+		for i in $(seq "$K"); do
+			in_cli timeout 1.5 ncat "$dst" $DROPPED </dev/null >/dev/null 2>&1 &
+			pids+=($!)
+		done
+	done
+	wait "${pids[@]}"
+}
+
 finish() {
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]

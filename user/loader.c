@@ -6,7 +6,6 @@
  * kernels without tcx; there we remove exactly the filters we added.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,18 +24,7 @@
 #define SS_TC_HANDLE 0x5c5c
 #define SS_TC_PRIORITY 0x5c5c
 
-static int fail(char *err, size_t n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#define fail ss_fail
 
 static const char *load_error(int e)
 {
@@ -190,42 +178,35 @@ static int attach_tc(struct ss_loader *l, int ifindex, const char *ifname, int e
 int ss_loader_attach(struct ss_loader *l, const char *ifname, enum ss_mode mode,
 		     char *err, size_t n)
 {
-	int ifindex, e, is_lo;
+	int ifindex, e, is_lo, xdp_ok = 0;
 
 	ifindex = if_nametoindex(ifname);
 	if (!ifindex)
 		return fail(err, n, "no such interface '%s'", ifname);
 	if (l->natt + 2 > SS_MAX_ATTACH)
 		return fail(err, n, "too many attachments");
-	/* On lo every packet is sent and received: hook one side only. */
+	/* On lo every packet is sent and received: hook ingress only. */
 	is_lo = strcmp(ifname, "lo") == 0;
 
 	if (mode == SS_MODE_XDP || (mode == SS_MODE_AUTO && !is_lo)) {
 		e = attach_xdp(l, ifindex, ifname);
-		if (e == -EBUSY || e == -EEXIST) {
-			if (mode == SS_MODE_XDP)
-				return fail(err, n, "another XDP program is attached to %s; "
-					    "not replacing it (try --mode tc)", ifname);
-		} else if (e == -EPERM || e == -EACCES) {
+		if (e == -EPERM || e == -EACCES)
 			return fail(err, n, "permission denied attaching to %s: needs CAP_NET_ADMIN", ifname);
-		} else if (e && mode == SS_MODE_XDP) {
+		if ((e == -EBUSY || e == -EEXIST) && mode == SS_MODE_XDP)
+			return fail(err, n, "another XDP program is attached to %s; "
+				    "not replacing it (try --mode tc)", ifname);
+		if (e && mode == SS_MODE_XDP)
 			return fail(err, n, "cannot attach XDP to %s: %s", ifname, strerror(-e));
-		}
-		if (!e) {
-			if (is_lo)
-				return 0;
-			e = attach_tc(l, ifindex, ifname, 1);
-			if (e)
-				return fail(err, n, "cannot attach tc egress to %s: %s", ifname, strerror(-e));
-			return 0;
-		}
-		/* auto: XDP not possible here, fall back to tc both ways. */
+		/* auto: where XDP is not possible, tc takes ingress too. */
+		xdp_ok = !e;
 	}
-	e = attach_tc(l, ifindex, ifname, 0);
-	if (e == -EPERM || e == -EACCES)
-		return fail(err, n, "permission denied attaching to %s: needs CAP_NET_ADMIN", ifname);
-	if (e)
-		return fail(err, n, "cannot attach tc ingress to %s: %s", ifname, strerror(-e));
+	if (!xdp_ok) {
+		e = attach_tc(l, ifindex, ifname, 0);
+		if (e == -EPERM || e == -EACCES)
+			return fail(err, n, "permission denied attaching to %s: needs CAP_NET_ADMIN", ifname);
+		if (e)
+			return fail(err, n, "cannot attach tc ingress to %s: %s", ifname, strerror(-e));
+	}
 	if (is_lo)
 		return 0;
 	e = attach_tc(l, ifindex, ifname, 1);

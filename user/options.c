@@ -71,7 +71,7 @@ void ss_options_usage(FILE *f)
 "  -h, --help              this help\n", f);
 }
 
-static int fail(char *err, size_t n, const char *fmt, ...)
+int ss_fail(char *err, size_t n, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -206,9 +206,9 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 		switch (c) {
 		case 'i':
 			if (o->nifaces == SS_MAX_IFACES)
-				return fail(err, errlen, "too many interfaces (at most %d)", SS_MAX_IFACES);
+				return ss_fail(err, errlen, "too many interfaces (at most %d)", SS_MAX_IFACES);
 			if (!*optarg || strlen(optarg) >= 16)
-				return fail(err, errlen, "bad interface name '%s'", optarg);
+				return ss_fail(err, errlen, "bad interface name '%s'", optarg);
 			o->ifaces[o->nifaces++] = optarg;
 			break;
 		case 'r':
@@ -220,25 +220,25 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 			else if (strcmp(optarg, "text") == 0)
 				o->json = 0;
 			else
-				return fail(err, errlen, "bad output format '%s' (text or json)", optarg);
+				return ss_fail(err, errlen, "bad output format '%s' (text or json)", optarg);
 			break;
 		case 'c':
 			if (parse_u64(optarg, 1, UINT64_MAX, &v))
-				return fail(err, errlen, "bad count '%s' (a whole number >= 1)", optarg);
+				return ss_fail(err, errlen, "bad count '%s' (a whole number >= 1)", optarg);
 			o->count = v;
 			break;
 		case 'p':
 			if (o->nports == SS_MAX_PORTS)
-				return fail(err, errlen, "too many ports (at most %d)", SS_MAX_PORTS);
+				return ss_fail(err, errlen, "too many ports (at most %d)", SS_MAX_PORTS);
 			if (parse_u64(optarg, 1, 65535, &v))
-				return fail(err, errlen, "bad port '%s' (1-65535)", optarg);
+				return ss_fail(err, errlen, "bad port '%s' (1-65535)", optarg);
 			o->ports[o->nports++] = v;
 			break;
 		case OPT_HOST:
 			if (o->nhosts == SS_MAX_HOSTS)
-				return fail(err, errlen, "too many hosts (at most %d)", SS_MAX_HOSTS);
+				return ss_fail(err, errlen, "too many hosts (at most %d)", SS_MAX_HOSTS);
 			if (ss_prefix_parse(optarg, &o->hosts[o->nhosts]))
-				return fail(err, errlen, "bad host '%s' (ADDR or ADDR/LEN, IPv4 or IPv6)", optarg);
+				return ss_fail(err, errlen, "bad host '%s' (ADDR or ADDR/LEN, IPv4 or IPv6)", optarg);
 			o->nhosts++;
 			break;
 		case OPT_MODE:
@@ -249,7 +249,7 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 			else if (strcmp(optarg, "tc") == 0)
 				o->mode = SS_MODE_TC;
 			else
-				return fail(err, errlen, "bad mode '%s' (auto, xdp or tc)", optarg);
+				return ss_fail(err, errlen, "bad mode '%s' (auto, xdp or tc)", optarg);
 			break;
 		case OPT_PACKETS:
 			o->packets = 1;
@@ -259,27 +259,27 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 			break;
 		case OPT_DURATION:
 			if (parse_double(optarg, 0.001, 1e9, &d))
-				return fail(err, errlen, "bad duration '%s' (seconds > 0)", optarg);
+				return ss_fail(err, errlen, "bad duration '%s' (seconds > 0)", optarg);
 			o->duration = d;
 			break;
 		case OPT_TIMEOUT:
 			if (parse_double(optarg, 0.001, 1e6, &d))
-				return fail(err, errlen, "bad timeout '%s' (seconds > 0)", optarg);
+				return ss_fail(err, errlen, "bad timeout '%s' (seconds > 0)", optarg);
 			o->timeout_ns = (uint64_t)(d * 1e9);
 			break;
 		case OPT_MAX_FLOWS:
 			if (parse_u64(optarg, 1, 100000000, &v))
-				return fail(err, errlen, "bad max-flows '%s' (1-100000000)", optarg);
+				return ss_fail(err, errlen, "bad max-flows '%s' (1-100000000)", optarg);
 			o->max_flows = v;
 			break;
 		case OPT_EVENT_RATE:
 			if (parse_u64(optarg, 0, 100000000, &v))
-				return fail(err, errlen, "bad event-rate '%s' (0-100000000)", optarg);
+				return ss_fail(err, errlen, "bad event-rate '%s' (0-100000000)", optarg);
 			o->event_rate = v;
 			break;
 		case OPT_RINGBUF:
 			if (parse_u64(optarg, 4, 1 << 20, &v) || (v & (v - 1)))
-				return fail(err, errlen, "bad ringbuf-kib '%s' (a power of two, 4-1048576)", optarg);
+				return ss_fail(err, errlen, "bad ringbuf-kib '%s' (a power of two, 4-1048576)", optarg);
 			o->ringbuf_kib = v;
 			break;
 		case OPT_TOP:
@@ -287,22 +287,22 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 			break;
 		case OPT_INTERVAL:
 			if (parse_double(optarg, 0.01, 3600, &d))
-				return fail(err, errlen, "bad interval '%s' (seconds, 0.01-3600)", optarg);
+				return ss_fail(err, errlen, "bad interval '%s' (seconds, 0.01-3600)", optarg);
 			o->interval = d;
 			break;
 		case OPT_ALERT_SYN:
 			if (parse_u64(optarg, 1, UINT64_MAX, &v))
-				return fail(err, errlen, "bad alert-syn-rate '%s' (SYN/s >= 1)", optarg);
+				return ss_fail(err, errlen, "bad alert-syn-rate '%s' (SYN/s >= 1)", optarg);
 			o->alert_syn_rate = v;
 			break;
 		case OPT_ALERT_INC:
 			if (parse_double(optarg, 0, 100, &d))
-				return fail(err, errlen, "bad alert-incomplete '%s' (percent 0-100)", optarg);
+				return ss_fail(err, errlen, "bad alert-incomplete '%s' (percent 0-100)", optarg);
 			o->alert_incomplete = d;
 			break;
 		case OPT_TOP_N:
 			if (parse_u64(optarg, 1, 100, &v))
-				return fail(err, errlen, "bad top-n '%s' (1-100)", optarg);
+				return ss_fail(err, errlen, "bad top-n '%s' (1-100)", optarg);
 			o->top_n = v;
 			break;
 		case 'v':
@@ -312,20 +312,20 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 			ss_options_usage(stdout);
 			return 1;
 		case ':':
-			return fail(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+			return ss_fail(err, errlen, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return fail(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+			return ss_fail(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return fail(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+		return ss_fail(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
 	if (!o->read_file && o->nifaces == 0)
-		return fail(err, errlen, "no interface given: use -i IFACE (or -r FILE)");
+		return ss_fail(err, errlen, "no interface given: use -i IFACE (or -r FILE)");
 	if (o->read_file && o->nifaces)
-		return fail(err, errlen, "-i and -r cannot be combined");
+		return ss_fail(err, errlen, "-i and -r cannot be combined");
 	if (o->read_file && o->duration > 0)
-		return fail(err, errlen, "--duration applies to live tracing, not to -r");
+		return ss_fail(err, errlen, "--duration applies to live tracing, not to -r");
 	if (o->top && (o->packets || o->count))
-		return fail(err, errlen, "top cannot be combined with --packets, --explain or -c");
+		return ss_fail(err, errlen, "top cannot be combined with --packets, --explain or -c");
 	return 0;
 }

@@ -52,6 +52,8 @@ struct ss_options {
  */
 int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, size_t errlen);
 void ss_options_usage(FILE *f);
+/* Write a one-line message into err; returns -1. */
+int ss_fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Parse "ADDR[/LEN]" (IPv4 or IPv6). Returns 0 or -1. */
 int ss_prefix_parse(const char *s, struct ss_prefix *p);
 /* Does addr (network order words, family 4 or 6) fall in the prefix? */
