@@ -27,6 +27,7 @@ USER_SRC  := user/main.c user/options.c user/loader.c user/handshake.c \
 USER_OBJ  := $(patsubst user/%.c,$(BUILD)/%.o,$(USER_SRC))
 
 include tests/capture.mk
+include bench/bench.mk
 
 TESTS     := $(BUILD)/test_parse $(BUILD)/test_parse_asan $(BUILD)/test_bpf \
 	     $(BUILD)/test_handshake $(BUILD)/test_options $(BUILD)/test_flood \

@@ -8,6 +8,8 @@
  *   bench_prog stats SECONDS           hold BPF run-time statistics on for
  *                                      SECONDS (bpf_enable_stats: they go
  *                                      off again when this process exits)
+ *   bench_prog listen ADDR PORT SECONDS  a TCP listener that never accepts,
+ *                                      for SECONDS: the SYN flood's target
  *
  * Every case runs REPEAT times in one test run; the kernel reports the
  * mean time per run, opts.duration, in whole ns. ROUNDS passes over all
@@ -31,13 +33,16 @@
  *
  * Needs root. Never asserts a timing: it measures and prints.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -385,6 +390,11 @@ static int cmd_xdp(uint32_t repeat, int rounds)
 	printf("  ns/pkt = opts.duration, the kernel's mean per run in whole ns (the bare\n"
 	       "  program's few ns make its ratio coarse: +-1 ns there is +-%.0f%%).\n",
 	       base > 0 ? 100.0 / base : 0.0);
+	printf("  no reader: %u runs per round from an empty ring (< 1/8), %u from 1/8 full\n"
+	       "  (> 1/8: past cfg_wakeup_bytes every submit asks BPF_RB_FORCE_WAKEUP).\n",
+	       repeat < RING_WAKE / RING_REC * 9 / 10 ? repeat : RING_WAKE / RING_REC * 9 / 10,
+	       repeat < (RING_BYTES - RING_WAKE) / RING_REC * 9 / 10 ? repeat :
+	       (RING_BYTES - RING_WAKE) / RING_REC * 9 / 10);
 	if (have_drain)
 		printf("  drain thread consumed %lu events\n", (unsigned long)consumed);
 	ret = 0;
@@ -410,6 +420,33 @@ static int cmd_stats(int seconds)
 		return 1;
 	}
 	printf("enabled\n");
+	fflush(stdout);
+	sleep(seconds);
+	close(fd);
+	return 0;
+}
+
+/* Listen and never accept: the kernel answers SYNs (with syncookies once
+ * the queue is full), which is all a SYN flood target needs to do. */
+static int cmd_listen(const char *addr, int port, int seconds)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int v6 = strchr(addr, ':') != NULL, one = 1, fd;
+
+	if (v6 ? inet_pton(AF_INET6, addr, &a6.sin6_addr) != 1
+	       : inet_pton(AF_INET, addr, &a4.sin_addr) != 1) {
+		fprintf(stderr, "bench_prog: bad address %s\n", addr);
+		return 2;
+	}
+	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, v6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4,
+		 v6 ? sizeof(a6) : sizeof(a4)) || listen(fd, 128)) {
+		fprintf(stderr, "bench_prog: listen on %s:%d: %s\n", addr, port, strerror(errno));
+		return 1;
+	}
+	printf("listening\n");
 	fflush(stdout);
 	sleep(seconds);
 	close(fd);
@@ -448,6 +485,14 @@ int main(int argc, char **argv)
 			return 2;
 		return cmd_stats((int)s);
 	}
-	fprintf(stderr, "usage: bench_prog xdp [REPEAT [ROUNDS]] | bench_prog stats SECONDS\n");
+	if (argc == 5 && strcmp(argv[1], "listen") == 0) {
+		long port = strtol(argv[3], NULL, 10), s = strtol(argv[4], NULL, 10);
+
+		if (port < 1 || port > 65535 || s < 1 || s > 3600)
+			return 2;
+		return cmd_listen(argv[2], (int)port, (int)s);
+	}
+	fprintf(stderr, "usage: bench_prog xdp [REPEAT [ROUNDS]] | bench_prog stats SECONDS\n"
+		"       bench_prog listen ADDR PORT SECONDS\n");
 	return 2;
 }

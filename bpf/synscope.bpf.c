@@ -262,7 +262,15 @@ static __always_inline void emit(const struct ss_pkt *pkt,
 		__builtin_memset(&e->opts, 0, sizeof(e->opts));
 	}
 	if (cfg_wakeup_bytes) {
-		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes ?
+		/* Wake the consumer only for the record that crosses the mark
+		 * (AVAIL_DATA already counts this one, header included): a
+		 * forced wakeup costs microseconds, so not one per event while
+		 * the ring stays above it. The consumer also drains on its poll
+		 * timeout, so a missed crossing only delays. */
+		__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+		__u64 rec = sizeof(*e) + 8; /* BPF_RINGBUF_HDR_SZ */
+
+		flags = avail >= cfg_wakeup_bytes && avail - rec < cfg_wakeup_bytes ?
 			BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	}
 	bpf_ringbuf_submit(e, flags);

@@ -12,6 +12,7 @@ PIDS=()
 
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	ip netns pids "$NS" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
 	wait 2>/dev/null || true
 	ip netns del "$NS" 2>/dev/null || true
 	rm -rf "$OUT"

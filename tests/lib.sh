@@ -13,7 +13,12 @@ BG_PIDS=()
 PASS=0 FAIL=0
 
 teardown() {
+	local ns
 	for p in "${BG_PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	# Whatever still runs in our namespaces (children of killed wrappers).
+	for ns in "$NS_CLI" "$NS_SRV"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+	done
 	wait 2>/dev/null || true
 	ip netns del "$NS_CLI" 2>/dev/null || true
 	ip netns del "$NS_SRV" 2>/dev/null || true
