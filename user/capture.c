@@ -34,6 +34,7 @@
 #include <pcap/pcap.h>
 #include "synscope.h"
 #include "parse.h"
+#include "agelist.h"
 #include "capture.h"
 #include "flood_offline.h"
 #include "handshake.h"
@@ -191,14 +192,15 @@ struct pend_node {
 	struct ss_flow_key key;
 	uint32_t expect_ack;
 	uint32_t hnext;          /* hash chain, or free list */
-	uint32_t older, newer;   /* age order */
+	struct ss_age age;       /* age order */
 	uint64_t ts_ns;          /* capture clock at the SYN-ACK (top's half-open) */
 };
 
 struct pend_table {
 	struct pend_node *nodes;
 	uint32_t *buckets;       /* SS_PEND_MAX heads */
-	uint32_t count, free_head, oldest, newest;
+	uint32_t count, free_head;
+	struct ss_age_list age;
 };
 
 static int pend_init(struct pend_table *t)
@@ -214,7 +216,7 @@ static int pend_init(struct pend_table *t)
 		t->nodes[i].hnext = i + 1 < SS_PEND_MAX ? i + 1 : SS_PEND_NIL;
 	t->free_head = 0;
 	t->count = 0;
-	t->oldest = t->newest = SS_PEND_NIL;
+	ss_age_list_init(&t->age);
 	return 0;
 }
 
@@ -249,40 +251,13 @@ static uint32_t *pend_slot(struct pend_table *t, const struct ss_flow_key *k)
 	return pp;
 }
 
-static void age_unlink(struct pend_table *t, uint32_t i)
-{
-	struct pend_node *n = &t->nodes[i];
-
-	if (n->older != SS_PEND_NIL)
-		t->nodes[n->older].newer = n->newer;
-	else
-		t->oldest = n->newer;
-	if (n->newer != SS_PEND_NIL)
-		t->nodes[n->newer].older = n->older;
-	else
-		t->newest = n->older;
-}
-
-static void age_push(struct pend_table *t, uint32_t i)
-{
-	struct pend_node *n = &t->nodes[i];
-
-	n->older = t->newest;
-	n->newer = SS_PEND_NIL;
-	if (t->newest != SS_PEND_NIL)
-		t->nodes[t->newest].newer = i;
-	else
-		t->oldest = i;
-	t->newest = i;
-}
-
 /* Unlink the node *pp points at and put it on the free list. */
 static void pend_remove(struct pend_table *t, uint32_t *pp)
 {
 	uint32_t i = *pp;
 
 	*pp = t->nodes[i].hnext;
-	age_unlink(t, i);
+	ss_age_unlink(&t->age, t->nodes, i, age);
 	t->nodes[i].hnext = t->free_head;
 	t->free_head = i;
 	t->count--;
@@ -303,12 +278,12 @@ static void pend_put(struct pend_table *t, const struct ss_flow_key *k, uint32_t
 	uint32_t *pp = pend_slot(t, k), i;
 
 	if (*pp == SS_PEND_NIL && t->count == SS_PEND_MAX) {
-		pend_delete(t, &t->nodes[t->oldest].key);
+		pend_delete(t, &t->nodes[t->age.oldest].key);
 		pp = pend_slot(t, k); /* the eviction may have changed the chain */
 	}
 	if (*pp != SS_PEND_NIL) {
 		i = *pp;
-		age_unlink(t, i);
+		ss_age_unlink(&t->age, t->nodes, i, age);
 	} else {
 		i = t->free_head;
 		t->free_head = t->nodes[i].hnext;
@@ -319,7 +294,7 @@ static void pend_put(struct pend_table *t, const struct ss_flow_key *k, uint32_t
 	}
 	t->nodes[i].expect_ack = expect_ack;
 	t->nodes[i].ts_ns = ts_ns;
-	age_push(t, i);
+	ss_age_push(&t->age, t->nodes, i, age);
 }
 
 /* The ACK's lookup: on a match the entry is consumed. */
@@ -525,8 +500,8 @@ static uint64_t replay_half_open(void *arg, uint64_t end_ns)
 	struct pend_table *t = &r->pend;
 	const struct pend_node *n;
 
-	while (t->oldest != SS_PEND_NIL) {
-		n = &t->nodes[t->oldest];
+	while (t->age.oldest != SS_AGE_NIL) {
+		n = &t->nodes[t->age.oldest];
 		if (!(end_ns > n->ts_ns && end_ns - n->ts_ns > r->o->timeout_ns))
 			break;
 		pend_delete(t, &n->key);

@@ -25,6 +25,7 @@
 #include "synscope.h"
 #include "sketch.h"
 #include "flood.h"
+#include "agelist.h"
 #include "flood_offline.h"
 #include "output.h"
 
@@ -37,7 +38,7 @@ struct ft_node {
 	struct ss_target_key key;
 	uint64_t syn;
 	uint32_t hnext;            /* hash chain */
-	uint32_t older, newer;     /* update order */
+	struct ss_age age;         /* update order */
 };
 
 struct candidate {
@@ -57,7 +58,8 @@ struct flood_offline {
 	/* Targets of the interval in progress. */
 	struct ft_node tnodes[FLOOD_OFF_TARGETS];
 	uint32_t tbuckets[FLOOD_OFF_TARGETS];
-	uint32_t tcount, toldest, tnewest;
+	uint32_t tcount;
+	struct ss_age_list tage;
 
 	/* The sketch's epoch of the interval in progress, and its total. */
 	uint32_t sketch[SS_SKETCH_EPOCH_SLOTS];
@@ -79,7 +81,7 @@ static void ft_reset(struct flood_offline *f)
 {
 	memset(f->tbuckets, 0xff, sizeof(f->tbuckets));
 	f->tcount = 0;
-	f->toldest = f->tnewest = FT_NIL;
+	ss_age_list_init(&f->tage);
 }
 
 static uint32_t ft_bucket(const struct ss_target_key *k)
@@ -94,33 +96,6 @@ static uint32_t ft_bucket(const struct ss_target_key *k)
 	return (uint32_t)(h >> 32) & (FLOOD_OFF_TARGETS - 1);
 }
 
-static void ft_unlink_age(struct flood_offline *f, uint32_t i)
-{
-	struct ft_node *n = &f->tnodes[i];
-
-	if (n->older != FT_NIL)
-		f->tnodes[n->older].newer = n->newer;
-	else
-		f->toldest = n->newer;
-	if (n->newer != FT_NIL)
-		f->tnodes[n->newer].older = n->older;
-	else
-		f->tnewest = n->older;
-}
-
-static void ft_push_age(struct flood_offline *f, uint32_t i)
-{
-	struct ft_node *n = &f->tnodes[i];
-
-	n->older = f->tnewest;
-	n->newer = FT_NIL;
-	if (f->tnewest != FT_NIL)
-		f->tnodes[f->tnewest].newer = i;
-	else
-		f->toldest = i;
-	f->tnewest = i;
-}
-
 /* The kernel's count_target(): one more SYN to k. */
 static void ft_count(struct flood_offline *f, const struct ss_target_key *k)
 {
@@ -129,9 +104,9 @@ static void ft_count(struct flood_offline *f, const struct ss_target_key *k)
 	for (i = f->tbuckets[b]; i != FT_NIL; i = f->tnodes[i].hnext)
 		if (memcmp(&f->tnodes[i].key, k, sizeof(*k)) == 0) {
 			f->tnodes[i].syn++;
-			if (i != f->tnewest) {
-				ft_unlink_age(f, i);
-				ft_push_age(f, i);
+			if (i != f->tage.newest) {
+				ss_age_unlink(&f->tage, f->tnodes, i, age);
+				ss_age_push(&f->tage, f->tnodes, i, age);
 			}
 			return;
 		}
@@ -139,18 +114,18 @@ static void ft_count(struct flood_offline *f, const struct ss_target_key *k)
 		i = f->tcount++;
 	} else {
 		/* Full: the target updated longest ago makes room. */
-		i = f->toldest;
+		i = f->tage.oldest;
 		pp = &f->tbuckets[ft_bucket(&f->tnodes[i].key)];
 		while (*pp != i)
 			pp = &f->tnodes[*pp].hnext;
 		*pp = f->tnodes[i].hnext;
-		ft_unlink_age(f, i);
+		ss_age_unlink(&f->tage, f->tnodes, i, age);
 	}
 	f->tnodes[i].key = *k;
 	f->tnodes[i].syn = 1;
 	f->tnodes[i].hnext = f->tbuckets[b];
 	f->tbuckets[b] = i;
-	ft_push_age(f, i);
+	ss_age_push(&f->tage, f->tnodes, i, age);
 }
 
 /* ---- sources ------------------------------------------------------------ */
