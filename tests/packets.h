@@ -510,4 +510,13 @@ static inline struct tp_flow tp_flow_ack(const struct tp_flow *synack)
 	return r;
 }
 
+/* xorshift32: deterministic, so a failing random case reproduces. */
+static inline uint32_t tp_rand(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
 #endif /* SS_TEST_PACKETS_H */

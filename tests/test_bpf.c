@@ -804,11 +804,7 @@ static uint32_t rng_state = 0x9e3779b9;
 
 static uint32_t rnd(void)
 {
-	/* xorshift32: deterministic, so a failure reproduces. */
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 17;
-	rng_state ^= rng_state << 5;
-	return rng_state;
+	return tp_rand(&rng_state);
 }
 
 /*
