@@ -75,8 +75,8 @@ $(BUILD)/test_handshake: tests/test_handshake.c user/handshake.c user/handshake.
 $(BUILD)/test_options: tests/test_options.c user/options.c user/options.h | $(BUILD)
 	$(CC) $(TEST_CFLAGS) tests/test_options.c user/options.c -o $@ -lcmocka
 
-$(BUILD)/test_flood: tests/test_flood.c user/flood.c user/flood.h user/output.c | $(BUILD)
-	$(CC) $(TEST_CFLAGS) tests/test_flood.c user/flood.c user/output.c -o $@ -lcmocka
+$(BUILD)/test_flood: tests/test_flood.c user/flood.c user/flood.h user/output.c user/handshake.c | $(BUILD)
+	$(CC) $(TEST_CFLAGS) tests/test_flood.c user/flood.c user/output.c user/handshake.c -o $@ -lcmocka
 
 unit-tests: $(TESTS)
 

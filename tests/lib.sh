@@ -56,7 +56,10 @@ start_synscope() {
 	shift 3
 	# No `timeout` wrapper: SS_PID must be synscope itself (kill -9 tests).
 	# --duration bounds it; a --duration in "$@" comes later and wins.
-	ip netns exec "$ns" "$BIN" --duration 90 "$@" >"$out" 2>"$err" &
+	# "top" must stay the first argument.
+	local sub=()
+	[ "${1:-}" = top ] && { sub=(top); shift; }
+	ip netns exec "$ns" "$BIN" "${sub[@]}" --duration 90 "$@" >"$out" 2>"$err" &
 	SS_PID=$!
 	BG_PIDS+=("$SS_PID")
 	for _ in $(seq 100); do

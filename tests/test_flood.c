@@ -13,14 +13,6 @@
 #include <cmocka.h>
 #include "flood.h"
 
-/* user/output.c, linked for the address and time formatting, names the
- * handshake engine's outcome names; this test does not print records. */
-__attribute__((weak)) const char *hs_outcome_name(int outcome)
-{
-	(void)outcome;
-	return "?";
-}
-
 /* ---- helpers ---------------------------------------------------------- */
 
 static void addr4(uint32_t *a, const char *s)

@@ -32,6 +32,9 @@ struct flood_state {
 	uint64_t events;                   /* ring buffer records consumed */
 	struct flood_target targets[4096];
 	struct flood_source sources[1024];
+	struct ss_source_key hkeys[1024];  /* heavy_sources' keys, one walk */
+	struct ss_flow_key *pkeys;         /* pending's keys, one walk */
+	int npkeys;                        /* room in pkeys: pending's size */
 };
 
 static int cmp_target_key(const void *a, const void *b)
@@ -43,7 +46,7 @@ static int cmp_target_key(const void *a, const void *b)
 /* SYNs per target in this interval: cumulative now minus cumulative then. */
 static int read_targets(struct flood_state *st, struct flood_interval *iv)
 {
-	int fd = bpf_map__fd(st->l->skel->maps.targets), n = 0, i, cpu;
+	int fd = bpf_map__fd(st->l->skel->maps.targets), n = 0, i, j, cpu;
 	struct ss_target_key key, next, *prevkey = NULL;
 	struct target_total *swap;
 
@@ -59,6 +62,12 @@ static int read_targets(struct flood_state *st, struct flood_interval *iv)
 		n++;
 	}
 	qsort(st->cur, n, sizeof(*st->cur), cmp_target_key);
+	/* A key evicted under the walk restarts it at the first key: drop
+	 * the repeats. */
+	for (i = 1, j = n ? 1 : 0; i < n; i++)
+		if (cmp_target_key(&st->cur[j - 1], &st->cur[i]) != 0)
+			st->cur[j++] = st->cur[i];
+	n = j;
 	for (i = 0; i < n; i++) {
 		struct target_total *p = bsearch(&st->cur[i], st->prev, st->nprev,
 						 sizeof(*st->prev), cmp_target_key);
@@ -85,8 +94,8 @@ static int read_sources(struct flood_state *st, struct flood_interval *iv)
 	struct synscope_bpf *s = st->l->skel;
 	int sfd = bpf_map__fd(s->maps.sketch), hfd = bpf_map__fd(s->maps.heavy_sources);
 	uint32_t closed = s->bss->ss_epoch & 1, slot, row, cpu;
-	struct ss_source_key key, next, *prevkey = NULL;
-	int n = 0;
+	struct ss_source_key *prevkey = NULL;
+	int n = 0, nkeys = 0, i;
 
 	s->bss->ss_epoch = closed ^ 1;
 	/* Programs that read the old epoch just before the flip finish within
@@ -102,25 +111,30 @@ static int read_sources(struct flood_state *st, struct flood_interval *iv)
 			st->sketch_sum[slot] += (uint32_t)st->percpu[cpu];
 	}
 	/* A candidate's value is the estimate the kernel wrote when it last
-	 * (re)inserted it, never 0; we zero it once read. So a zero means the
-	 * source did not stand out since the last interval: it is stale, and
-	 * its estimate would only be the sketch's noise (under a spoofed
-	 * flood, never 0), so it is dropped, not shown. A source that is
-	 * still heavy is reinserted at its next power-of-two crossing. */
-	while (n < 1024 && bpf_map_get_next_key(hfd, prevkey, &next) == 0) {
+	 * (re)inserted it, never 0; we zero it once reported. A zero means
+	 * the source did not stand out since the last interval: it is stale,
+	 * its estimate would be the sketch's noise (under a spoofed flood,
+	 * rarely 0), so it is deleted, not shown. One still heavy is inserted
+	 * again at its next power-of-two crossing. Keys are collected first:
+	 * deleting or rewriting entries while walking a hash map restarts or
+	 * skips the walk. */
+	while (nkeys < 1024 && bpf_map_get_next_key(hfd, prevkey, &st->hkeys[nkeys]) == 0) {
+		prevkey = &st->hkeys[nkeys];
+		nkeys++;
+	}
+	for (i = 0; i < nkeys; i++) {
+		const struct ss_source_key *key = &st->hkeys[i];
 		uint32_t est = ~0u, val, zero = 0;
 
-		key = next;
-		prevkey = &key;
-		if (bpf_map_lookup_elem(hfd, &key, &val))
+		if (bpf_map_lookup_elem(hfd, key, &val))
 			continue; /* evicted meanwhile */
 		if (!val) {
-			bpf_map_delete_elem(hfd, &key);
+			bpf_map_delete_elem(hfd, key);
 			continue;
 		}
 		for (row = 0; row < SS_SKETCH_ROWS; row++) {
 			uint32_t c = st->sketch_sum[row * SS_SKETCH_WIDTH +
-						    ss_sketch_col(key.addr, row)];
+						    ss_sketch_col(key->addr, row)];
 			if (c < est)
 				est = c;
 		}
@@ -128,9 +142,9 @@ static int read_sources(struct flood_state *st, struct flood_interval *iv)
 		 * epoch, which the next interval reports. Keep it fresh. */
 		if (est < SS_HH_MIN_COUNT)
 			continue;
-		bpf_map_update_elem(hfd, &key, &zero, BPF_EXIST);
-		st->sources[n].family = key.family;
-		memcpy(st->sources[n].addr, key.addr, sizeof(key.addr));
+		bpf_map_update_elem(hfd, key, &zero, BPF_EXIST);
+		st->sources[n].family = key->family;
+		memcpy(st->sources[n].addr, key->addr, sizeof(key->addr));
 		st->sources[n].syn = est;
 		n++;
 	}
@@ -149,22 +163,36 @@ static int read_sources(struct flood_state *st, struct flood_interval *iv)
 	return 0;
 }
 
+static int cmp_flow_key(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct ss_flow_key));
+}
+
 /* Half-open: pending SYN-ACKs younger than --timeout; older ones are
  * deleted, as the handshake engine would time them out. */
 static uint64_t read_half_open(struct flood_state *st)
 {
-	int fd = bpf_map__fd(st->l->skel->maps.pending);
+	int fd = bpf_map__fd(st->l->skel->maps.pending), n = 0, i;
 	uint64_t now = ss_now_ns(CLOCK_MONOTONIC), count = 0;
-	struct ss_flow_key key, next, *prevkey = NULL;
+	struct ss_flow_key *prevkey = NULL;
 	struct ss_pending v;
 
-	while (bpf_map_get_next_key(fd, prevkey, &next) == 0) {
-		key = next;
-		prevkey = &key;
-		if (bpf_map_lookup_elem(fd, &key, &v))
+	/* Keys first, then lookups and deletions. A walk whose current key
+	 * is deleted (by us, or evicted by the kernel) starts over at the
+	 * first key: counting while deleting counted the survivors again
+	 * and again. A restart can still repeat keys: count each once. */
+	while (n < st->npkeys && bpf_map_get_next_key(fd, prevkey, &st->pkeys[n]) == 0) {
+		prevkey = &st->pkeys[n];
+		n++;
+	}
+	qsort(st->pkeys, n, sizeof(*st->pkeys), cmp_flow_key);
+	for (i = 0; i < n; i++) {
+		if (i && cmp_flow_key(&st->pkeys[i - 1], &st->pkeys[i]) == 0)
+			continue;
+		if (bpf_map_lookup_elem(fd, &st->pkeys[i], &v))
 			continue;
 		if (now > v.ts_ns && now - v.ts_ns > st->o->timeout_ns)
-			bpf_map_delete_elem(fd, &key);
+			bpf_map_delete_elem(fd, &st->pkeys[i]);
 		else
 			count++;
 	}
@@ -207,8 +235,10 @@ int ss_flood_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 	st->sketch_sum = calloc(SS_SKETCH_EPOCH_SLOTS, sizeof(uint32_t));
 	st->prev = calloc(4096, sizeof(*st->prev));
 	st->cur = calloc(4096, sizeof(*st->cur));
+	st->npkeys = bpf_map__max_entries(l.skel->maps.pending);
+	st->pkeys = calloc(st->npkeys, sizeof(*st->pkeys));
 	rb = ring_buffer__new(ss_loader_ringbuf_fd(&l), on_event, st, NULL);
-	if (!st->percpu || !st->sketch_sum || !st->prev || !st->cur || !rb) {
+	if (!st->percpu || !st->sketch_sum || !st->prev || !st->cur || !st->pkeys || !rb) {
 		fprintf(stderr, "synscope: out of memory\n");
 		goto out;
 	}
@@ -228,7 +258,7 @@ int ss_flood_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 			continue;
 		if ((lost = ss_loader_lost_iface(&l)))
 			break;
-		if (now > last || !done) {
+		if (now > last) {
 			memset(iv, 0, sizeof(*iv));
 			iv->interval_s = (now - last) / 1e9;
 			iv->ts_ns = (int64_t)now + utc_offset;
@@ -267,6 +297,7 @@ out:
 		free(st->sketch_sum);
 		free(st->prev);
 		free(st->cur);
+		free(st->pkeys);
 	}
 	free(st);
 	free(iv);
