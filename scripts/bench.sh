@@ -67,7 +67,7 @@ wants() { [[ " $PARTS " == *" $1 "* ]]; }
 say "synscope benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
 say "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), kernel $(uname -r)"
 say "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (other jobs on this machine add noise)"
-say "synscope: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- bpf user include 2>/dev/null || echo ' + uncommitted changes')"
+say "synscope commit: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- bpf user include 2>/dev/null || echo ' + uncommitted changes')"
 
 # ---- 1. XDP cost per packet --------------------------------------------------
 if wants xdp; then
