@@ -60,7 +60,8 @@ mkdir -p build
 : >"$REPORT"
 say() { printf '%s\n' "$*" | tee -a "$REPORT"; }
 report() { tee -a "$REPORT"; }   # a command's output into the report
-calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+# The expression in parentheses: awk reads a bare ">" in printf as a redirection.
+calc() { awk "BEGIN { printf \"$1\", ($2) }"; }
 ts_now() { echo "$EPOCHREALTIME"; }
 wants() { [[ " $PARTS " == *" $1 "* ]]; }
 
