@@ -166,10 +166,10 @@ static __always_inline int filter_match(const struct ss_pkt *pkt)
 
 #define SS_NTOKEN 1000000000ull
 
-/* May an event of this kind be written now? */
-static __always_inline int take_token(__u8 kind)
+/* May an event of this kind be written now (monotonic ns)? */
+static __always_inline int take_token(__u8 kind, __u64 now)
 {
-	__u64 cap = (__u64)cfg_event_rate * SS_NTOKEN, now, floor;
+	__u64 cap = (__u64)cfg_event_rate * SS_NTOKEN, floor;
 	struct ss_bucket *b;
 	__u32 zero = 0;
 
@@ -178,7 +178,6 @@ static __always_inline int take_token(__u8 kind)
 	b = bpf_map_lookup_elem(&bucket, &zero);
 	if (!b)
 		return 1;
-	now = bpf_ktime_get_ns();
 	if (now - b->last_ns >= SS_NTOKEN)
 		b->ntokens = cap;
 	else
@@ -225,15 +224,16 @@ static __noinline int walk_options(void *ctx, __u32 is_skb, __u32 len, __u32 bas
 	return 0;
 }
 
-static __always_inline void emit(const struct ss_pkt *pkt,
-				 const struct ss_cursor *c, __u32 ifindex, __u8 dir, __u8 kind)
+/* One clock read per event (`now`), shared by the bucket and the stamp. */
+static __always_inline void emit(const struct ss_pkt *pkt, const struct ss_cursor *c,
+				 __u32 ifindex, __u8 dir, __u8 kind, __u64 now)
 {
 	struct ss_opts *o = NULL;
 	struct ss_event *e;
 	__u64 flags = 0;
 	__u32 zero = 0;
 
-	if (!take_token(kind)) {
+	if (!take_token(kind, now)) {
 		count(SS_C_SAMPLED_OUT);
 		return;
 	}
@@ -242,7 +242,7 @@ static __always_inline void emit(const struct ss_pkt *pkt,
 		count(SS_C_LOST);
 		return;
 	}
-	e->ts_ns = bpf_ktime_get_ns();
+	e->ts_ns = now;
 	e->ifindex = ifindex;
 	e->dir = dir;
 	e->kind = kind;
@@ -363,17 +363,17 @@ static __always_inline void handle(void *ctx, __u32 is_skb, __u32 len, __u32 ifi
 			count_target(&pkt);
 			count_source(&pkt);
 		}
-		emit(&pkt, &c, ifindex, dir, kind);
+		emit(&pkt, &c, ifindex, dir, kind, bpf_ktime_get_ns());
 		break;
 	case SS_EV_SYNACK: {
-		struct ss_pending p = { .expect_ack = pkt.seq + 1,
-					.ts_ns = bpf_ktime_get_ns() };
+		__u64 now = bpf_ktime_get_ns();
+		struct ss_pending p = { .expect_ack = pkt.seq + 1, .ts_ns = now };
 
 		count(SS_C_SYNACK);
 		/* The completing ACK flows the other way: client to server. */
 		flow_key(&key, pkt.daddr, pkt.saddr, pkt.dport, pkt.sport, pkt.family);
 		bpf_map_update_elem(&pending, &key, &p, BPF_ANY);
-		emit(&pkt, &c, ifindex, dir, kind);
+		emit(&pkt, &c, ifindex, dir, kind, now);
 		break;
 	}
 	case SS_EV_RST:
@@ -383,7 +383,7 @@ static __always_inline void handle(void *ctx, __u32 is_skb, __u32 len, __u32 ifi
 		bpf_map_delete_elem(&pending, &key);
 		flow_key(&key, pkt.daddr, pkt.saddr, pkt.dport, pkt.sport, pkt.family);
 		bpf_map_delete_elem(&pending, &key);
-		emit(&pkt, &c, ifindex, dir, kind);
+		emit(&pkt, &c, ifindex, dir, kind, bpf_ktime_get_ns());
 		break;
 	case SS_EV_FIN:
 		count(SS_C_FIN);
@@ -395,7 +395,7 @@ static __always_inline void handle(void *ctx, __u32 is_skb, __u32 len, __u32 ifi
 			break;
 		bpf_map_delete_elem(&pending, &key);
 		count(SS_C_ACK_COMPLETE);
-		emit(&pkt, &c, ifindex, dir, kind);
+		emit(&pkt, &c, ifindex, dir, kind, bpf_ktime_get_ns());
 		break;
 	}
 }
