@@ -23,17 +23,19 @@ PCAP_LIBS := -lpcap
 
 USER_SRC  := user/main.c user/options.c user/loader.c user/handshake.c \
 	     user/output.c user/capture.c user/flood.c user/flood_live.c \
-	     user/flood_offline.c
+	     user/flood_offline.c user/privs.c user/tc_list.c
 USER_OBJ  := $(patsubst user/%.c,$(BUILD)/%.o,$(USER_SRC))
 
 include tests/capture.mk
 include bench/bench.mk
+# make fuzz, the corpus and malformed-packet suites (tests/fuzz.mk)
+-include tests/fuzz.mk
 
 TESTS     := $(BUILD)/test_parse $(BUILD)/test_parse_asan $(BUILD)/test_bpf \
 	     $(BUILD)/test_handshake $(BUILD)/test_options $(BUILD)/test_flood \
-	     $(CAPTURE_TESTS)
+	     $(CAPTURE_TESTS) $(FUZZ_TESTS)
 
-.PHONY: all test demo bench vmlinux clean deps unit-tests
+.PHONY: all test demo bench vmlinux clean deps unit-tests static
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 
@@ -53,6 +55,16 @@ $(BUILD)/%.o: user/%.c $(wildcard user/*.h) include/synscope.h include/sketch.h 
 
 $(BUILD)/synscope: $(USER_OBJ)
 	$(CC) $(CFLAGS) $^ -o $@ $(LIBS) $(PCAP_LIBS)
+
+# One static binary for minimal container images: libbpf, libelf, zlib,
+# libpcap (and the libdbus it pulls in) linked in; glibc's warnings about
+# name lookups are for functions synscope never calls.
+STATIC_LIBS := -lbpf -lelf -lz -lpcap -ldbus-1 -lpthread
+static: $(BUILD)/synscope-static
+
+$(BUILD)/synscope-static: $(USER_OBJ) $(BUILD)/static_sd.o
+	$(CC) $(CFLAGS) -static $^ -o $@ $(STATIC_LIBS) 2>$(BUILD)/static-link.log || { cat $(BUILD)/static-link.log; exit 1; }
+	@grep -v -e 'statically linked applications requires at runtime' -e 'in function' $(BUILD)/static-link.log || true
 
 # ---- tests -----------------------------------------------------------------
 TEST_CFLAGS := $(CFLAGS) -Wno-unused-parameter
@@ -78,7 +90,16 @@ $(BUILD)/test_options: tests/test_options.c user/options.c user/options.h | $(BU
 $(BUILD)/test_flood: tests/test_flood.c user/flood.c user/flood.h user/output.c user/handshake.c | $(BUILD)
 	$(CC) $(TEST_CFLAGS) tests/test_flood.c user/flood.c user/output.c user/handshake.c -o $@ -lcmocka
 
-unit-tests: $(TESTS)
+# Another tool's programs, for the coexistence tests (tests/foreign/).
+TEST_TOOLS := $(BUILD)/foreign.bpf.o $(BUILD)/foreign_attach $(BUILD)/synscope-static
+
+$(BUILD)/foreign.bpf.o: tests/foreign/foreign.bpf.c $(VMLINUX) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -Wno-unused-parameter -c $< -o $@
+
+$(BUILD)/foreign_attach: tests/foreign/foreign_attach.c | $(BUILD)
+	$(CC) $(TEST_CFLAGS) $< -o $@ $(LIBS)
+
+unit-tests: $(TESTS) $(TEST_TOOLS)
 
 deps:
 	@scripts/install-deps.sh

@@ -15,9 +15,9 @@ CAPTURE_BUILD := tests/capture_build.c tests/capture_build.h tests/packets.h
 $(BUILD)/test_capture: tests/test_capture.c $(CAPTURE_BUILD) $(BUILD)/synscope | $(BUILD)
 	$(CC) $(TEST_CFLAGS) tests/test_capture.c tests/capture_build.c -o $@ -lcmocka $(PCAP_LIBS)
 
-AGREE_SRC := tests/test_agree.c tests/test_agree_host.c tests/capture_build.c \
+AGREE_SRC := tests/test_agree.c tests/test_agree_kernel.c tests/test_agree_host.c tests/capture_build.c \
 	     user/loader.c user/options.c user/handshake.c user/output.c \
-	     user/flood.c user/flood_offline.c
+	     user/flood.c user/flood_offline.c user/privs.c user/tc_list.c
 
 $(BUILD)/test_agree: $(AGREE_SRC) tests/test_agree.h $(CAPTURE_BUILD) user/capture.c \
 		     $(wildcard user/*.h) include/synscope.h bpf/parse.h $(BUILD)/synscope.skel.h | $(BUILD)

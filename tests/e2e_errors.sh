@@ -8,15 +8,7 @@ cd "$(dirname "$0")/.."
 
 setup_pair
 
-attached() { # what is attached to vs0: XDP, tc filters, BPF links on it
-	local ifindex
-	ifindex=$(in_srv cat /sys/class/net/vs0/ifindex)
-	in_srv ip -d link show dev vs0 | grep -o 'prog/xdp[^ ]*'
-	in_srv tc filter show dev vs0 ingress
-	in_srv tc filter show dev vs0 egress
-	bpftool -j link show 2>/dev/null | jq -r ".[] | select(.ifindex == $ifindex) | .type"
-	bpftool -j prog show 2>/dev/null | jq -r '.[] | select(.name // "" | startswith("ss_")) | .name'
-}
+attached() { attached_to "$NS_SRV" vs0; }
 
 for mode in auto xdp tc; do
 	start_synscope "$NS_SRV" "$TMP/k.out" "$TMP/k.err" -i vs0 --mode "$mode" || { not_ok "kill -9 ($mode): start"; continue; }

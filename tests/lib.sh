@@ -59,7 +59,8 @@ start_synscope() {
 	# "top" must stay the first argument.
 	local sub=()
 	[ "${1:-}" = top ] && { sub=(top); shift; }
-	ip netns exec "$ns" "$BIN" "${sub[@]}" --duration 90 "$@" >"$out" 2>"$err" &
+	# SS_WRAP: a command that execs synscope (setpriv), so SS_PID stays it.
+	ip netns exec "$ns" ${SS_WRAP[@]+"${SS_WRAP[@]}"} "$BIN" "${sub[@]}" --duration 90 "$@" >"$out" 2>"$err" &
 	SS_PID=$!
 	BG_PIDS+=("$SS_PID")
 	for _ in $(seq 100); do
@@ -126,6 +127,67 @@ scenario_traffic() {
 		done
 	done
 	wait "${pids[@]}"
+}
+
+# What is attached to DEV in NS: XDP, tc filters, BPF links, tcx programs.
+attached_to() { # ns dev
+	local ifindex
+	ifindex=$(ip netns exec "$1" cat "/sys/class/net/$2/ifindex")
+	ip -n "$1" -d link show dev "$2" | grep -o 'prog/xdp[^ ]*'
+	ip netns exec "$1" tc filter show dev "$2" ingress
+	ip netns exec "$1" tc filter show dev "$2" egress
+	bpftool -j link show 2>/dev/null | jq -r ".[] | select(.ifindex == $ifindex) | .type"
+	# tcx links (bpftool 7.1 does not list them by interface)
+	ip netns exec "$1" build/foreign_attach --tcx "$2" | grep -v '^in:; out:$'
+}
+
+# One run of the scenario with synscope on SIDE's DEV in MODE, checked
+# against tcpdump on the same interface. Leaves the JSON in $TMP/last-SIDE-MODE.json.
+scenario_case() { # side(srv|cli) dev mode [label]
+	local side=$1 dev=$2 mode=$3 label=${4:-$1/$3} ns out err pcap total
+	ns=$([ "$side" = srv ] && echo "$NS_SRV" || echo "$NS_CLI")
+	out=$TMP/$side-$mode.json err=$TMP/$side-$mode.err pcap=$TMP/$side-$mode.pcap
+	total=$(( (N + M + K) * 2 ))
+	start_tcpdump "$ns" "$dev" "$pcap" || { not_ok "$label: tcpdump did not start"; return; }
+	start_synscope "$ns" "$out" "$err" -i "$dev" --mode "$mode" -o json -c "$total" \
+		--timeout 2 -p $OPEN -p $CLOSED -p $DROPPED || { not_ok "$label: synscope did not start"; return; }
+	SS_STATUS=$(grep -E '^(CapPrm|CapEff|NoNewPrivs)' "/proc/$SS_PID/status" | tr -s '\t\n' ' ')
+	scenario_traffic
+	# Timeouts are reported --timeout after the SYN; -c stops synscope.
+	for _ in $(seq 100); do kill -0 "$SS_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -INT "$SS_PID" 2>/dev/null
+	wait "$SS_PID"
+	check_eq "$label: synscope exit code" "$?" 0
+	sleep 0.3
+	kill -INT "$TD_PID" 2>/dev/null
+	wait "$TD_PID" 2>/dev/null
+
+	local f
+	for f in 4 6; do
+		check_eq "$label v$f established" \
+			"$(jq -c "select(.family==$f and .outcome==\"established\" and .server_port==$OPEN)" "$out" | wc -l)" "$N"
+		check_eq "$label v$f refused" \
+			"$(jq -c "select(.family==$f and .outcome==\"refused\" and .server_port==$CLOSED)" "$out" | wc -l)" "$M"
+		check_eq "$label v$f timeout" \
+			"$(jq -c "select(.family==$f and .outcome==\"timeout\" and .server_port==$DROPPED)" "$out" | wc -l)" "$K"
+	done
+	check_eq "$label: established records have both latencies" \
+		"$(jq -c 'select(.outcome=="established" and .syn_to_synack_us != null and .synack_to_ack_us != null and .syn.mss != null)' "$out" | wc -l)" "$((N * 2))"
+	check_eq "$label: refused records have no SYN-ACK latency" \
+		"$(jq -c 'select(.outcome=="refused" and .syn_to_synack_us == null)' "$out" | wc -l)" "$((M * 2))"
+
+	# tcpdump saw the same packets: compare synscope's kernel counters.
+	check_eq "$label: SYN count = tshark" "$(summary_count "$err" syn)" \
+		"$(tshark_count "$pcap" 'tcp.flags.syn==1 && tcp.flags.ack==0')"
+	check_eq "$label: SYN-ACK count = tshark" "$(summary_count "$err" syn-ack)" \
+		"$(tshark_count "$pcap" 'tcp.flags.syn==1 && tcp.flags.ack==1')"
+	check_eq "$label: RST count = tshark" "$(summary_count "$err" rst)" \
+		"$(tshark_count "$pcap" 'tcp.flags.reset==1')"
+	# Every SYN is either a first SYN of a record or a counted retransmission.
+	check_eq "$label: SYNs = records + retransmissions" \
+		"$(jq -s 'map(1 + .syn_retrans) | add' "$out")" \
+		"$(tshark_count "$pcap" 'tcp.flags.syn==1 && tcp.flags.ack==0')"
+	cp "$out" "$TMP/last-$side-$mode.json"
 }
 
 finish() {

@@ -600,6 +600,13 @@ static pcap_t *open_capture(const char *path, char *err, size_t n)
 	return p;
 }
 
+static void (*capture_opened)(void);
+
+void ss_capture_on_open(void (*fn)(void))
+{
+	capture_opened = fn;
+}
+
 int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 {
 	const char *path = o->read_file;
@@ -623,6 +630,8 @@ int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 		fprintf(stderr, "synscope: %s: %s\n", shown, err);
 		return 1;
 	}
+	if (capture_opened)
+		capture_opened();
 	dlt = pcap_datalink(p);
 	if (replay_init(&rp, o)) {
 		fprintf(stderr, "synscope: out of memory\n");

@@ -8,6 +8,9 @@
 
 /* Read o->read_file ("-" = stdin) and print as the live mode would.
  * Returns the process exit code. */
+/* Called once the capture is open, before the first record is read
+ * (synscope drops its capabilities there). */
+void ss_capture_on_open(void (*fn)(void));
 int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop);
 
 #endif /* SS_CAPTURE_H */

@@ -242,6 +242,8 @@ int ss_flood_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 		fprintf(stderr, "synscope: out of memory\n");
 		goto out;
 	}
+	if (ss_drop_privs(&l, o))
+		goto out;
 	ss_loader_describe(&l, title, sizeof(title));
 	fprintf(stderr, "synscope: tracing %s (Ctrl-C to stop)\n", title);
 	ss_loader_counters(&l, st->prev_counters);

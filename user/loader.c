@@ -6,6 +6,7 @@
  * kernels without tcx; there we remove exactly the filters we added.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,22 +16,43 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
+#include "privs.h"
+#include "tc_list.h"
 #include "synscope.skel.h"
 
 /* Attach types of tcx (Linux 6.6); libbpf 1.1's headers predate them. */
 #define SS_BPF_TCX_INGRESS 46
 #define SS_BPF_TCX_EGRESS 47
-/* Classic tc: our own handle and priority, so we never replace another's. */
-#define SS_TC_HANDLE 0x5c5c
+#define SS_BPF_F_BEFORE (1U << 3)
+/*
+ * Classic tc: our own priority, and a handle that carries a marker and our
+ * pid, so we never replace another's filter, several synscopes can share an
+ * interface, and a filter whose synscope is gone (kill -9) is recognised.
+ */
 #define SS_TC_PRIORITY 0x5c5c
+#define SS_TC_HANDLE_MARK 0x5c000000u
+#define SS_TC_HANDLE(pid) (SS_TC_HANDLE_MARK | ((uint32_t)(pid) & 0xffffffu))
 
 #define fail ss_fail
 
 static const char *load_error(int e)
 {
+	if ((e == EPERM || e == EACCES) && ss_privs_in_userns())
+		return "permission denied: synscope runs in a user namespace (rootless container?), "
+		       "and the kernel honours CAP_BPF only in the initial one";
 	if (e == EPERM || e == EACCES)
 		return "permission denied: synscope needs CAP_BPF and CAP_NET_ADMIN (or root)";
 	return NULL;
+}
+
+/* SYNSCOPE_TEST_STOP=POINT stops the process there (SIGSTOP), so the
+ * tests can kill -9 it at a known step of loading and attaching. */
+static void test_stop(const char *point)
+{
+	const char *at = getenv("SYNSCOPE_TEST_STOP");
+
+	if (at && strcmp(at, point) == 0)
+		raise(SIGSTOP);
 }
 
 int ss_loader_load(struct ss_loader *l, const struct ss_options *o, char *err, size_t n)
@@ -94,6 +116,7 @@ int ss_loader_load(struct ss_loader *l, const struct ss_options *o, char *err, s
 		if (e)
 			return fail(err, n, "cannot set the host filter: %s", strerror(errno));
 	}
+	test_stop("loaded");
 	return 0;
 }
 
@@ -126,14 +149,46 @@ static int attach_tcx(struct ss_loader *l, int ifindex, const char *ifname, int 
 {
 	struct bpf_program *prog = egress ? l->skel->progs.ss_tc_egress
 					  : l->skel->progs.ss_tc_ingress;
+	/* First in the chain, so a program that ends it (TCX_PASS) can't hide
+	 * packets from us; we return TCX_NEXT, so the others all still run. */
+	LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = SS_BPF_F_BEFORE);
 	int fd;
 
 	fd = bpf_link_create(bpf_program__fd(prog), ifindex,
-			     egress ? SS_BPF_TCX_EGRESS : SS_BPF_TCX_INGRESS, NULL);
+			     egress ? SS_BPF_TCX_EGRESS : SS_BPF_TCX_INGRESS, &lo);
 	if (fd < 0)
 		return -errno;
 	new_att(l, egress ? SS_HOOK_TCX_OUT : SS_HOOK_TCX_IN, ifindex, ifname)->link_fd = fd;
 	return 0;
+}
+
+/*
+ * A filter of ours (priority, handle mark, cls_bpf, program name) whose
+ * synscope no longer exists was left by a kill -9: remove it, say so.
+ * Filters of live synscopes, and everybody else's, are left alone.
+ */
+static void remove_stale(int ifindex, const char *ifname, int egress)
+{
+	struct ss_tc_filter f[16];
+	int i, nf = ss_tc_list(ifindex, egress, SS_TC_PRIORITY, f, 16);
+	pid_t pid;
+
+	for (i = 0; i < nf; i++) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = f[i].handle, .priority = SS_TC_PRIORITY);
+
+		if ((f[i].handle & 0xff000000u) != SS_TC_HANDLE_MARK || strcmp(f[i].kind, "bpf") ||
+		    strncmp(f[i].name, "ss_tc_", 6))
+			continue;
+		pid = f[i].handle & 0xffffffu;
+		if (pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (bpf_tc_detach(&hook, &opts) == 0)
+			fprintf(stderr, "synscope: removed a stale tc filter of synscope from %s %s "
+				"(handle 0x%x; pid %d is gone)\n", ifname, egress ? "egress" : "ingress",
+				f[i].handle, (int)pid);
+	}
 }
 
 static int attach_tc_classic(struct ss_loader *l, int ifindex, const char *ifname, int egress)
@@ -142,11 +197,12 @@ static int attach_tc_classic(struct ss_loader *l, int ifindex, const char *ifnam
 					  : l->skel->progs.ss_tc_ingress;
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = SS_TC_HANDLE,
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = SS_TC_HANDLE(getpid()),
 		    .priority = SS_TC_PRIORITY, .prog_fd = bpf_program__fd(prog));
 	struct ss_attachment *a;
 	int created, e;
 
+	remove_stale(ifindex, ifname, egress);
 	e = bpf_tc_hook_create(&hook);
 	if (e && e != -EEXIST)
 		return e;
@@ -207,6 +263,7 @@ int ss_loader_attach(struct ss_loader *l, const char *ifname, enum ss_mode mode,
 		if (e)
 			return fail(err, n, "cannot attach tc ingress to %s: %s", ifname, strerror(-e));
 	}
+	test_stop("attaching");
 	if (is_lo)
 		return 0;
 	e = attach_tc(l, ifindex, ifname, 1);
@@ -300,6 +357,24 @@ int ss_loader_counters(const struct ss_loader *l, uint64_t out[SS_C_MAX])
 			out[i] += vals[cpu];
 	}
 	free(vals);
+	return 0;
+}
+
+int ss_loader_probe_maps(void *loader)
+{
+	const struct ss_loader *l = loader;
+	uint64_t c[SS_C_MAX];
+
+	return ss_loader_counters(l, c);
+}
+
+int ss_loader_uses_netlink(const struct ss_loader *l)
+{
+	int i;
+
+	for (i = 0; i < l->natt; i++)
+		if (l->att[i].hook == SS_HOOK_TC_IN || l->att[i].hook == SS_HOOK_TC_OUT)
+			return 1;
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 #include "loader.h"
 #include "options.h"
 #include "output.h"
+#include "privs.h"
 
 static volatile sig_atomic_t exiting;
 
@@ -86,16 +87,36 @@ static void setup_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+int ss_drop_privs(struct ss_loader *l, const struct ss_options *o)
+{
+	char kept[64];
+
+	if (ss_privs_drop(ss_loader_uses_netlink(l), ss_loader_probe_maps, l, kept, sizeof(kept))) {
+		fprintf(stderr, "synscope: cannot drop capabilities: %s\n", strerror(errno));
+		return -1;
+	}
+	if (o->verbose)
+		fprintf(stderr, "synscope: capabilities dropped, no_new_privs set; kept: %s\n", kept);
+	return 0;
+}
+
+/* Reading a capture needs no privilege at all: none is kept past the open. */
+static void drop_all_privs(void)
+{
+	if (ss_privs_drop_all()) {
+		fprintf(stderr, "synscope: cannot drop capabilities: %s\n", strerror(errno));
+		exit(1);
+	}
+}
+
 static int attach_all(struct ss_loader *l, const struct ss_options *o)
 {
-	char err[256], desc[512];
+	char err[256];
 
 	if (ss_loader_attach_all(l, o, err, sizeof(err))) {
 		fprintf(stderr, "synscope: %s\n", err);
 		return -1;
 	}
-	ss_loader_describe(l, desc, sizeof(desc));
-	fprintf(stderr, "synscope: tracing %s (Ctrl-C to stop)\n", desc);
 	return 0;
 }
 
@@ -112,7 +133,7 @@ static int run_live(const struct ss_options *o)
 	struct live lv = { .o = o };
 	uint64_t counters[SS_C_MAX], start, last_check, now;
 	const char *lost = NULL;
-	char err[256];
+	char err[256], desc[512];
 	int ret = 1, traced = 0, e;
 
 	lv.out.f = stdout;
@@ -136,6 +157,10 @@ static int run_live(const struct ss_options *o)
 		fprintf(stderr, "synscope: cannot open the ring buffer: %s\n", strerror(errno));
 		goto out;
 	}
+	if (ss_drop_privs(&l, o))
+		goto out;
+	ss_loader_describe(&l, desc, sizeof(desc));
+	fprintf(stderr, "synscope: tracing %s (Ctrl-C to stop)\n", desc);
 
 	start = last_check = ss_now_ns(CLOCK_MONOTONIC);
 	while (!exiting) {
@@ -197,8 +222,14 @@ int main(int argc, char **argv)
 	setup_signals();
 	libbpf_set_print(o.verbose ? libbpf_print : libbpf_quiet);
 
-	if (o.read_file)
+	if (o.read_file) {
+		ss_capture_on_open(drop_all_privs);
 		return ss_capture_run(&o, &exiting);
+	}
+	if (ss_privs_check(err, sizeof(err))) {
+		fprintf(stderr, "synscope: %s\n", err);
+		return 1;
+	}
 	if (o.top)
 		return ss_flood_run(&o, &exiting);
 	return run_live(&o);
