@@ -65,7 +65,7 @@ expect_error "unknown interface" 1 "no such interface 'nope0'" -- in_srv "$BIN" 
 expect_error "unknown option" 2 "unknown option" -- "$BIN" -i lo --frobnicate
 expect_error "bad port" 2 "bad port" -- "$BIN" -i lo -p 70000
 expect_error "no interface" 2 "no interface given" -- "$BIN"
-expect_error "unprivileged" 1 "permission denied" -- \
+expect_error "unprivileged" 1 "missing CAP_BPF and CAP_NET_ADMIN" -- \
 	in_srv setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$BIN" -i vs0
 
 # CAP_BPF + CAP_NET_ADMIN, no CAP_SYS_ADMIN, not root: traces for real.
