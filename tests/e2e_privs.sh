@@ -125,6 +125,14 @@ done
 used=$(SYNSCOPE_NO_TCX=1 bpf_cmds -i vs0 --mode tc)
 check_eq "strace (classic tc): no GET_FD_BY_ID / GET_NEXT_ID" "$(grep -c -E 'GET_FD_BY_ID|GET_NEXT_ID' <<<"${used// /$'\n'}")" 0
 
+# All capabilities, but in a user namespace (a rootless container): the
+# kernel refuses, and synscope says why.
+in_srv unshare -Ur "$BIN" -i vs0 --duration 1 >/dev/null 2>"$TMP/un.err"
+check_eq "user namespace: exit code" "$?" 1
+grep -q "^synscope: permission denied: synscope runs in a user namespace" "$TMP/un.err" &&
+	[ "$(wc -l <"$TMP/un.err")" = 1 ] && ok "user namespace: one line saying so" || not_ok "user namespace: $(cat "$TMP/un.err")"
+check_eq "user namespace: nothing attached" "$(attached_to "$NS_SRV" vs0 | tr '\n' ' ')" ""
+
 # A namespace sees its own interfaces only (as in a container).
 in_srv "$BIN" -i vc0 --duration 1 >/dev/null 2>"$TMP/ns.err"
 check_eq "other namespace's interface: exit code" "$?" 1

@@ -40,8 +40,13 @@ static const char *load_error(int e)
 	if ((e == EPERM || e == EACCES) && ss_privs_in_userns())
 		return "permission denied: synscope runs in a user namespace (rootless container?), "
 		       "and the kernel honours CAP_BPF only in the initial one";
+	/* The capabilities were checked before: something else said no. */
+	if ((e == EPERM || e == EACCES) && ss_privs_seccomp())
+		return "permission denied although CAP_BPF and CAP_NET_ADMIN are held: a seccomp "
+		       "filter blocks bpf() (container runtime profile? allow the bpf syscall)";
 	if (e == EPERM || e == EACCES)
-		return "permission denied: synscope needs CAP_BPF and CAP_NET_ADMIN (or root)";
+		return "permission denied although CAP_BPF and CAP_NET_ADMIN are held "
+		       "(a security module, or kernel.unprivileged_bpf_disabled with an old kernel?)";
 	return NULL;
 }
 

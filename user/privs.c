@@ -88,6 +88,21 @@ int ss_privs_in_userns(void)
 	return n == 3 && !(inside == 0 && outside == 0 && count == 4294967295ul);
 }
 
+int ss_privs_seccomp(void)
+{
+	char line[128];
+	int mode = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Seccomp: %d", &mode) == 1)
+			break;
+	fclose(f);
+	return mode == 2; /* SECCOMP_MODE_FILTER */
+}
+
 int ss_privs_check(char *err, size_t n)
 {
 	struct caps c;

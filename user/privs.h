@@ -31,4 +31,7 @@ int ss_privs_drop_all(void);
 /* Is this process in a user namespace other than the initial one? */
 int ss_privs_in_userns(void);
 
+/* Does a seccomp filter apply to this process? */
+int ss_privs_seccomp(void);
+
 #endif /* SS_PRIVS_H */
