@@ -109,7 +109,7 @@ SS_EXTRA=()
 # The bpf() commands used, as uid 65534 with the two capabilities, in each
 # way of running: none of those CAP_SYS_ADMIN gates.
 bpf_cmds() { # synscope args...
-	ip netns exec "$NS_SRV" strace -f -qq -e trace=bpf -o "$TMP/strace" \
+	ip netns exec "$NS_SRV" strace -f -qq -e trace=bpf,setrlimit,prlimit64 -o "$TMP/strace" \
 		"${AS_NOBODY_CAPS[@]}" "$BIN" "$@" --duration 0.6 >/dev/null 2>"$TMP/strace.err"
 	grep -o 'bpf(BPF_[A-Z_]*' "$TMP/strace" | sed 's/bpf(//' | sort -u | tr '\n' ' '
 }
@@ -121,6 +121,7 @@ for args in "-i vs0" "-i vs0 --mode tc" "top -i vs0 --interval 0.2"; do
 	*) not_ok "strace ($args): no BPF_PROG_LOAD seen: '$used' $(cat "$TMP/strace.err")" ;;
 	esac
 	check_eq "strace ($args): no GET_FD_BY_ID / GET_NEXT_ID" "$(grep -c -E 'GET_FD_BY_ID|GET_NEXT_ID' <<<"${used// /$'\n'}")" 0
+	check_eq "strace ($args): memlock rlimit untouched" "$(grep -c MEMLOCK "$TMP/strace")" 0
 done
 used=$(SYNSCOPE_NO_TCX=1 bpf_cmds -i vs0 --mode tc)
 check_eq "strace (classic tc): no GET_FD_BY_ID / GET_NEXT_ID" "$(grep -c -E 'GET_FD_BY_ID|GET_NEXT_ID' <<<"${used// /$'\n'}")" 0
