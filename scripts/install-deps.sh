@@ -10,8 +10,10 @@ for p in clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcmocka-dev \
 	 hping3 netsniff-ng jq strace libcap2-bin libdbus-1-dev; do
 	have_pkg "$p" || need+=("$p")
 done
-# Sanitizer runtime for the parser tests under AddressSanitizer.
-have_pkg libclang-rt-dev || have_pkg libasan8 || need+=(libasan8)
+# Sanitizer runtimes: gcc's for the parser tests under AddressSanitizer,
+# clang's (with libFuzzer) for make fuzz; clang only recommends it.
+have_pkg libasan8 || need+=(libasan8)
+have_pkg libclang-rt-dev || need+=(libclang-rt-dev)
 
 if [ ${#need[@]} -eq 0 ]; then
 	exit 0

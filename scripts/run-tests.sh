@@ -43,7 +43,7 @@ run_suite "options" build/test_options
 run_suite "handshake engine" build/test_handshake
 run_suite "flood view" build/test_flood
 run_suite "kernel programs (BPF_PROG_TEST_RUN)" build/test_bpf
-for t in build/test_capture build/test_agree; do
+for t in build/test_capture build/test_agree build/test_malformed build/test_corpus; do
 	[ -x "$t" ] && run_suite "$(basename "$t")" "$t"
 done
 for t in tests/e2e_*.sh; do

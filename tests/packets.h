@@ -34,12 +34,15 @@
 #define TP_ETH_P_IPV6   0x86DD
 
 #define TP_PROTO_HOPOPTS  0
+#define TP_PROTO_ICMP     1
+#define TP_PROTO_IPIP     4
 #define TP_PROTO_TCP      6
 #define TP_PROTO_UDP      17
 #define TP_PROTO_ROUTING  43
 #define TP_PROTO_FRAGMENT 44
 #define TP_PROTO_AH       51
 #define TP_PROTO_ICMPV6   58
+#define TP_PROTO_NONE     59
 #define TP_PROTO_DSTOPTS  60
 
 #define TP_IP4_MF 0x2000 /* IPv4 "more fragments" flag in the frag field */
@@ -244,9 +247,10 @@ static inline void tp_ext6(struct tpkt *p, const struct tp_ext6 *e, uint8_t next
 		return;
 	case TP_PROTO_AH:
 		/* RFC 4302: length in 4-octet units minus 2; IPv6 wants a
-		 * multiple of 8. SPI, sequence, then the ICV. */
+		 * multiple of 8 (a test may break that rule: 12 or 20 bytes).
+		 * SPI, sequence, then the ICV. */
 		len = len ? len : 16;
-		if (len % 8 || len < 16)
+		if (len % 4 || len < 12)
 			tp_fail("bad AH length");
 		tp_put8(p, next);
 		tp_put8(p, len / 4 - 2);
@@ -508,6 +512,56 @@ static inline struct tp_flow tp_flow_ack(const struct tp_flow *synack)
 	r.window = 502;
 	r.ttl = 64;
 	return r;
+}
+
+/*
+ * An ICMP (IPv4) or ICMPv6 "port unreachable" about `quoted`, sent back to
+ * its source: the error quotes the offending packet from its IP header on,
+ * whole (Linux quotes up to 576 bytes), so a TCP header sits inside it.
+ * The ICMP checksum is left 0 (nothing here checks it).
+ */
+static inline void tp_build_icmp_error(struct tpkt *p, const struct tpkt *quoted)
+{
+	struct tp_flow r;
+	int v4 = quoted->family == 4;
+
+	memset(&r, 0, sizeof(r));
+	r.family = quoted->family;
+	r.ttl = 64;
+	/* From the quoted packet's destination back to its source. */
+	memcpy(r.saddr, quoted->b + quoted->l3 + (v4 ? 16 : 24), v4 ? 4 : 16);
+	memcpy(r.daddr, quoted->b + quoted->l3 + (v4 ? 12 : 8), v4 ? 4 : 16);
+	tp_init(p);
+	tp_eth(p, v4 ? TP_ETH_P_IP : TP_ETH_P_IPV6);
+	if (v4)
+		tp_ipv4(p, &r, TP_PROTO_ICMP, 0, 0);
+	else
+		tp_ipv6(p, &r, TP_PROTO_ICMPV6);
+	p->l4 = p->len;
+	p->l4proto = v4 ? TP_PROTO_ICMP : TP_PROTO_ICMPV6;
+	tp_put8(p, v4 ? 3 : 1);         /* destination unreachable */
+	tp_put8(p, v4 ? 3 : 4);         /* port unreachable */
+	tp_put16(p, 0);                 /* checksum */
+	tp_put32(p, 0);                 /* unused */
+	p->hdr_len = p->len;
+	tp_putn(p, quoted->b + quoted->l3, quoted->len - quoted->l3);
+	tp_finish(p);
+}
+
+/*
+ * The primer: a server's SYN-ACK (tp_flow_synack() of the client's SYN)
+ * that the corpus and malformed-packet tests replay before each input, so
+ * that an input may complete it. *ack gets the ACK that does.
+ */
+static inline void tp_build_primer(struct tpkt *p, int family, struct tp_flow *ack)
+{
+	static const struct tp_shape plain;
+	struct tp_flow syn = tp_flow_client(family, TP_SYN);
+	struct tp_flow synack = tp_flow_synack(&syn);
+
+	tp_build(p, &plain, &synack);
+	if (ack)
+		*ack = tp_flow_ack(&synack);
 }
 
 /* xorshift32: deterministic, so a failing random case reproduces. */

@@ -2,13 +2,15 @@
 /*
  * Host side of the two-builds test: the offline mode's replay, compiled
  * right here from user/capture.c (its functions are static: this is the
- * code synscope -r runs, not a copy), fed record by record.
+ * code synscope -r runs, not a copy), fed record by record from a capture
+ * (ag_reader) or frame by frame (ag_host).
  *
  * The Ethernet frame handed to the kernel side is built by this file's own
  * reading of the link headers, not by capture.c's, so a link decoding bug
  * shows up as a disagreement.
  */
 #include "../user/capture.c"
+#include "packets.h"
 #include "test_agree.h"
 
 struct ag_reader {
@@ -17,6 +19,76 @@ struct ag_reader {
 	uint64_t n;
 	struct ss_replay rp;
 };
+
+struct ag_host {
+	struct ss_replay rp;
+};
+
+/* One record of link type dlt through the replay: what it counted and
+ * the event it wrote. */
+static void replay_record(struct ss_replay *rp, int dlt, const uint8_t *data, uint32_t caplen,
+			  struct ag_result *r)
+{
+	uint64_t before[SS_C_MAX];
+	struct ss_frame f;
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	memcpy(before, rp->counters, sizeof(before));
+	link_decode(dlt, data, caplen, &f);
+	r->nev = replay_packet(rp, &f, 0, &r->ev);
+	for (i = 0; i < SS_C_MAX; i++)
+		r->delta[i] = rp->counters[i] - before[i];
+}
+
+struct ag_host *ag_host_new(const struct ss_options *o)
+{
+	struct ag_host *h = calloc(1, sizeof(*h));
+
+	if (h && replay_init(&h->rp, o)) {
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void ag_host_frame(struct ag_host *h, const uint8_t *frame, uint32_t len, struct ag_result *r)
+{
+	replay_record(&h->rp, DLT_EN10MB, frame, len, r);
+}
+
+void ag_host_clear_pending(struct ag_host *h)
+{
+	struct pend_table *t = &h->rp.pend;
+
+	while (t->age.oldest != SS_AGE_NIL)
+		pend_delete(t, &t->nodes[t->age.oldest].key);
+}
+
+void ag_host_free(struct ag_host *h)
+{
+	if (!h)
+		return;
+	replay_free(&h->rp);
+	free(h);
+}
+
+void ag_build_primers(struct tpkt primers[AG_NPRIMERS])
+{
+	tp_build_primer(&primers[0], 4, NULL);
+	tp_build_primer(&primers[1], 6, NULL);
+}
+
+void ag_host_primed(struct ag_host *h, const struct tpkt *primers, const uint8_t *frame,
+		    uint32_t len, struct ag_result r[AG_NPRIMERS + 1])
+{
+	int i;
+
+	ag_host_clear_pending(h);
+	for (i = 0; i < AG_NPRIMERS; i++)
+		ag_host_frame(h, primers[i].b, primers[i].len, &r[i]);
+	ag_host_frame(h, frame, len, &r[AG_NPRIMERS]);
+}
 
 struct ag_reader *ag_open(const char *path, const struct ss_options *o, char *err, size_t n)
 {
@@ -123,11 +195,15 @@ static void to_ethernet(int dlt, const uint8_t *b, uint32_t caplen, struct ag_pa
 			memcpy(p->frame, b, caplen);
 			p->frame_len = caplen;
 		}
+		p->too_long = caplen > AG_FRAME_MAX;
 		return;
 	}
-	if (link_header(dlt, b, caplen, &hlen, &type) ||
-	    caplen - hlen + AG_ETH_HLEN > AG_FRAME_MAX)
+	if (link_header(dlt, b, caplen, &hlen, &type))
 		return;
+	if (caplen - hlen + AG_ETH_HLEN > AG_FRAME_MAX) {
+		p->too_long = 1;
+		return;
+	}
 	memset(p->frame, 0, 12);
 	p->frame[12] = type >> 8;
 	p->frame[13] = type & 0xff;
@@ -137,11 +213,9 @@ static void to_ethernet(int dlt, const uint8_t *b, uint32_t caplen, struct ag_pa
 
 int ag_next(struct ag_reader *r, struct ag_packet *p)
 {
-	uint64_t before[SS_C_MAX];
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	struct ss_frame f;
-	int e, i;
+	int e;
 
 	e = pcap_next_ex(r->p, &h, &data);
 	if (e == PCAP_ERROR_BREAK)
@@ -152,11 +226,6 @@ int ag_next(struct ag_reader *r, struct ag_packet *p)
 	p->n = ++r->n;
 	p->caplen = h->caplen;
 	to_ethernet(r->dlt, data, h->caplen, p);
-
-	memcpy(before, r->rp.counters, sizeof(before));
-	link_decode(r->dlt, data, h->caplen, &f);
-	p->has_event = replay_packet(&r->rp, &f, 0, &p->ev);
-	for (i = 0; i < SS_C_MAX; i++)
-		p->delta[i] = r->rp.counters[i] - before[i];
+	replay_record(&r->rp, r->dlt, data, h->caplen, &p->host);
 	return 1;
 }
