@@ -7,7 +7,8 @@
 #                 packet by packet (root)
 # libpcap's and libbpf's headers clash (struct bpf_insn, bpf_program): the
 # pcap side (test_agree_host.c, capture_build.c) and the libbpf side
-# (test_agree.c, loader.c) are separate files linked together.
+# (test_agree.c, test_agree_kernel.c, loader.c) are separate files linked
+# together.
 CAPTURE_TESTS := $(BUILD)/test_capture $(BUILD)/test_agree
 CAPTURE_BUILD := tests/capture_build.c tests/capture_build.h tests/packets.h
 
