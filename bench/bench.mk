@@ -2,14 +2,21 @@
 # scripts/bench.sh builds them with `make bench-tools`; the guard lets it
 # also run `make -f Makefile -f bench/bench.mk bench-tools` whether or not
 # the Makefile includes this file.
-#   bench_prog   XDP cost per packet (BPF_PROG_TEST_RUN), BPF run-time stats
+#   bench_prog   kernel cost per packet (BPF_PROG_TEST_RUN), ring buffer
+#                consumers, the bare XDP program for the veth benchmark,
+#                BPF run-time stats, a SYN flood target
 #   bench_mkcap  writes a large synthetic capture (libpcap)
 # libpcap's and libbpf's headers clash: bench_prog.c includes only libbpf,
 # mkcap.c only libpcap.
+#
+# Variants for bench/variants.sh: $(BUILD)/bench-variants/NAME/synscope.bpf.c
+# (a patched copy of bpf/synscope.bpf.c, written by the script) gives
+# $(BUILD)/bench-variants/NAME/bench_prog, the same harness on that object.
 ifndef SS_BENCH_MK
 SS_BENCH_MK := 1
 
 BENCH_TOOLS := $(BUILD)/bench_prog $(BUILD)/bench_mkcap
+BENCH_VARIANTS := $(BUILD)/bench-variants
 
 .PHONY: bench-tools
 bench-tools: $(BENCH_TOOLS)
@@ -26,5 +33,19 @@ $(BUILD)/bench_prog: bench/bench_prog.c tests/packets.h include/synscope.h \
 
 $(BUILD)/bench_mkcap: bench/mkcap.c tests/packets.h | $(BUILD)
 	$(CC) $(CFLAGS) $< -o $@ $(PCAP_LIBS)
+
+# The variant's directory comes first on the include path: its skeleton
+# replaces build/synscope.skel.h.
+# Its headers (copied beside it by the script) come before bpf/ and include/.
+$(BENCH_VARIANTS)/%/synscope.bpf.o: $(BENCH_VARIANTS)/%/synscope.bpf.c \
+				    $(BENCH_VARIANTS)/%/parse.h $(VMLINUX)
+	$(CLANG) $(BPF_CFLAGS) -I$(BENCH_VARIANTS)/$* -c $< -o $@
+
+$(BENCH_VARIANTS)/%/synscope.skel.h: $(BENCH_VARIANTS)/%/synscope.bpf.o
+	$(BPFTOOL) gen skeleton $< name synscope_bpf > $@
+
+$(BENCH_VARIANTS)/%/bench_prog: bench/bench_prog.c tests/packets.h include/synscope.h \
+				$(BENCH_VARIANTS)/%/synscope.skel.h $(BUILD)/bench_pass.skel.h
+	$(CC) -I$(BENCH_VARIANTS)/$* $(CFLAGS) $< -o $@ $(LIBS) -lpthread
 
 endif

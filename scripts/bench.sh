@@ -1,27 +1,54 @@
 #!/usr/bin/env bash
 # synscope benchmarks (`make bench`, as root). They measure and report;
-# they assert no timing. Timings on a shared machine are noisy, so each
-# part compares against a baseline measured in the same run:
-#   1. XDP cost per packet: BPF_PROG_TEST_RUN of ss_xdp_ingress against a
-#      bare XDP_PASS program (build/bench_prog xdp)
-#   2. SYN flood on a veth pair in two namespaces: packets seen by synscope
-#      against packets sent, synscope's CPU, ring buffer events, memory
-#   3. Capture reading: synscope -r against tcpdump and tshark on one
-#      synthetic capture of millions of packets (build/bench_mkcap)
-# The report goes to stdout and build/bench-report.txt.
+# they assert no timing. A shared machine is noisy, so every figure is the
+# median [min, max] of several rounds, and every ratio compares two things
+# measured side by side in the same round. Absolute figures hold for the
+# machine named at the top of the report only.
+#   kernel   cost per packet of the XDP, tc ingress and tc egress programs
+#            for nine packet classes, next to a bare program of the same
+#            type (BPF_PROG_TEST_RUN; build/bench_prog kernel)
+#   variants where that time goes: the XDP program rebuilt with one part
+#            cut out at a time (bench/variants.sh)
+#   veth     a stream of small packets on a veth pair in two namespaces:
+#            packets per second delivered without anything attached, with a
+#            bare XDP program, with synscope; alternating, ratio per round
+#   flood    the fastest SYN flood this machine makes (trafgen or hping3)
+#            with synscope tracing: counted/sent, CPU, events per second,
+#            peak memory for a fixed duration and with the flow table full
+#   ring     ring buffer consumers: synscope itself (engine + output to
+#            /dev/null) next to a consumer that only counts, both fed by
+#            BPF_PROG_TEST_RUN (build/bench_prog ring)
+#   offline  synscope -r against tcpdump -r and tshark -r on one capture
+# The report, markdown, goes to stdout and to $BENCH_OUT (build/bench.md).
 #
-# Knobs (environment):
-#   BENCH_PARTS        which parts, default "xdp flood capture"
-#   BENCH_REPEAT       test runs per XDP case, default 10000000
-#   BENCH_ROUNDS       rounds over the XDP cases, default 3
-#   BENCH_FLOOD_SECS   SYN flood length for top, default 8
-#   BENCH_TRACE_SECS   SYN flood length for trace mode, default 15
-#                      (beyond the 10 s handshake timeout: memory levels off)
-#   BENCH_CAP_PACKETS  packets in the capture, default 4000000
+# Knobs (environment), the defaults keep the whole run under 10 minutes
+# on a 2-CPU machine:
+#   BENCH_PARTS          default "kernel variants veth flood ring offline"
+#   BENCH_OUT            default build/bench.md
+#   BENCH_REPEAT         kernel: test runs per measurement, 10000000
+#   BENCH_ROUNDS         kernel: rounds, 3
+#   BENCH_PAIRS          kernel: SYN-ACK/ACK pairs per round, 100000
+#   BENCH_VAR_REPEAT     variants: test runs per measurement, 100000
+#   BENCH_VAR_ROUNDS     variants: rounds, 3
+#   BENCH_VETH_ROUNDS    veth: rounds, 4
+#   BENCH_VETH_SECS      veth: seconds per arm, 2
+#   BENCH_GEN_SECS       flood: seconds of each generator's trial, 3
+#   BENCH_FLOOD_ROUNDS   flood: rounds of each run, 3
+#   BENCH_FLOOD_SECS     flood: fixed duration, 11 (past the 10 s
+#                        handshake timeout: memory levels off)
+#   BENCH_CAP_FLOWS      flood: --max-flows of the flow-table-full run,
+#                        1000000 (synscope's default)
+#   BENCH_CAP_SECS       flood: its duration, 0 = from the rate of the first
+#                        round with synscope (1.4 x CAP_FLOWS / rate, at
+#                        most 20 s)
+#   BENCH_RING_FLOWS     ring: handshakes (3 events each) per round, 100000
+#   BENCH_RING_ROUNDS    ring: rounds, 5
+#   BENCH_CAP_PACKETS    offline: packets in the capture, 500000
+#   BENCH_OFFLINE_ROUNDS offline: rounds, 3
 #
-# Network: only the veth pair of tests/lib.sh (198.18.0.0/15), in
-# namespaces created here and removed on every exit path. Every load is
-# bounded in count and in time.
+# Network: only the veth pair of tests/lib.sh (198.18.0.0/15,
+# fd00:5c::/64), in namespaces created here and removed on every exit
+# path. Every load is bounded in count and in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,55 +57,110 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 
-PARTS=${BENCH_PARTS:-xdp flood capture}
+PARTS=${BENCH_PARTS:-kernel variants veth flood ring offline}
+OUT=${BENCH_OUT:-build/bench.md}
 REPEAT=${BENCH_REPEAT:-10000000}
 ROUNDS=${BENCH_ROUNDS:-3}
-FLOOD_SECS=${BENCH_FLOOD_SECS:-8}
-TRACE_SECS=${BENCH_TRACE_SECS:-15}
-CAP_PACKETS=${BENCH_CAP_PACKETS:-4000000}
-REPORT=build/bench-report.txt
+PAIRS=${BENCH_PAIRS:-100000}
+VAR_REPEAT=${BENCH_VAR_REPEAT:-100000}
+VAR_ROUNDS=${BENCH_VAR_ROUNDS:-3}
+VETH_ROUNDS=${BENCH_VETH_ROUNDS:-4}
+VETH_SECS=${BENCH_VETH_SECS:-2}
+FLOOD_ROUNDS=${BENCH_FLOOD_ROUNDS:-3}
+FLOOD_SECS=${BENCH_FLOOD_SECS:-11}
+GEN_CAL_SECS=${BENCH_GEN_SECS:-3}
+CAP_FLOWS=${BENCH_CAP_FLOWS:-1000000}
+CAP_SECS=${BENCH_CAP_SECS:-0}
+RING_FLOWS=${BENCH_RING_FLOWS:-100000}
+RING_ROUNDS=${BENCH_RING_ROUNDS:-5}
+CAP_PACKETS=${BENCH_CAP_PACKETS:-500000}
+OFFLINE_ROUNDS=${BENCH_OFFLINE_ROUNDS:-3}
 BENCH_PROG=$PWD/build/bench_prog
 MKCAP=$PWD/build/bench_mkcap
+T_START=$EPOCHREALTIME
 
 # Namespaces, $TMP, BG_PIDS and teardown() come from the test helpers.
 # shellcheck source=tests/lib.sh
 . tests/lib.sh
+GEN_GROUPS=()
 bench_teardown() {
-	local g
+	local g p
 	for g in "${GEN_GROUPS[@]}"; do kill -KILL -- "-$g" 2>/dev/null || true; done
+	# Reap our background processes here, quietly (no "Killed" lines).
+	for p in "${BG_PIDS[@]}"; do { kill -KILL "$p" && wait "$p"; } 2>/dev/null || true; done
 	teardown
 }
-GEN_GROUPS=()
 trap bench_teardown EXIT
 trap 'exit 130' INT TERM HUP
 
-# The tools. The guard in bench.mk makes this work whether or not the
-# Makefile includes it.
-${MAKE:-make} -s --no-print-directory -f Makefile -f bench/bench.mk all bench-tools
-
+# Build whatever is current (someone may be changing bpf/ while this runs).
+# The guard in bench.mk makes this work whether or not the Makefile
+# includes it. A snapshot of the kernel sources taken before the build,
+# and found unchanged after it, is what the variants are built from, and
+# what the end of the run compares with.
+SNAP=$PWD/build/bench-src
+snapshot() {
+	rm -rf "$SNAP"
+	mkdir -p "$SNAP"
+	cp bpf/*.c bpf/*.h include/*.h "$SNAP/"
+}
+src_changed() { # -> status 0 when bpf/ or include/ differ from the snapshot
+	local f
+	for f in bpf/*.c bpf/*.h include/*.h; do
+		cmp -s "$f" "$SNAP/$(basename "$f")" || return 0
+	done
+	return 1
+}
 mkdir -p build
-: >"$REPORT"
-say() { printf '%s\n' "$*" | tee -a "$REPORT"; }
-report() { tee -a "$REPORT"; }   # a command's output into the report
-# The expression in parentheses: awk reads a bare ">" in printf as a redirection.
+for _ in 1 2 3; do
+	snapshot
+	${MAKE:-make} -s --no-print-directory -f Makefile -f bench/bench.mk all bench-tools
+	src_changed || break
+done
+SRC_SUM=$(cat "$SNAP"/* | sha256sum | cut -c1-12)
+
+mkdir -p "$(dirname "$OUT")"
+: >"$OUT"
+md() { printf '%s\n' "$*" | tee -a "$OUT"; }
+mdcat() { tee -a "$OUT"; }
+# awk reads a bare ">" in printf as a redirection: the expression goes in
+# parentheses.
 calc() { awk "BEGIN { printf \"$1\", ($2) }"; }
 ts_now() { echo "$EPOCHREALTIME"; }
 wants() { [[ " $PARTS " == *" $1 "* ]]; }
+progress() { echo "bench: $* ($(calc "%.0f" "$(ts_now) - $T_START") s)" >&2; }
+# "median [min, max]" of the values, each printed with the format.
+mm() { # fmt values...
+	local f=$1
+	shift
+	printf '%s\n' "$@" | sort -g | awk -v f="$f" '{ v[NR] = $1 }
+		END { if (!NR) { print "n/a"; exit }
+		      m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		      printf f " [" f ", " f "]\n", m, v[1], v[NR] }'
+}
+med() { # values... -> the median
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+		END { if (!NR) { print 0; exit }
+		      print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
 
-say "synscope benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
-say "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), kernel $(uname -r)"
-say "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (other jobs on this machine add noise)"
-say "synscope commit: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- bpf user include 2>/dev/null || echo ' + uncommitted changes')"
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+git diff --quiet HEAD -- bpf user include bench 2>/dev/null ||
+	commit="$commit + uncommitted changes in $(git diff --name-only HEAD -- bpf user include bench 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+os=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME" || echo '?')
+hyp=$(lscpu 2>/dev/null | awk -F: '/^Hypervisor vendor/ { gsub(/^ +/, "", $2); print $2 }')
+cpu_id=$(lscpu 2>/dev/null | awk -F: '/^CPU family/ { gsub(/ /, "", $2); f = $2 } /^Model:/ { gsub(/ /, "", $2); m = $2 }
+	END { if (f != "") printf "family %s model %s", f, m }')
 
-# ---- 1. XDP cost per packet --------------------------------------------------
-if wants xdp; then
-	say ""
-	say "== 1. XDP cost per packet =="
-	say "\$ build/bench_prog xdp $REPEAT $ROUNDS"
-	"$BENCH_PROG" xdp "$REPEAT" "$ROUNDS" 2>&1 | report
-fi
+md "# synscope benchmarks"
+md ""
+md "- machine: $cpu_model${cpu_id:+ ($cpu_id)}, $(nproc) cores${hyp:+, a $hyp virtual machine}, $(awk '$1 == "MemTotal:" { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r), $os"
+md "- synscope commit: $commit; kernel sources measured: sha256 $SRC_SUM of bpf/*.{c,h} include/*.h (build/bench-src)"
+md "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (other jobs on this machine add noise)"
+md "- every figure: median [min, max] over the rounds; ratios are taken per round, between things measured side by side in that round"
 
-# ---- 2. SYN flood ------------------------------------------------------------
+# ---- shared by the network parts -----------------------------------------------
 CLK_TCK=$(getconf CLK_TCK)
 proc_cpu() { # pid -> utime+stime in ticks (fields 14, 15; comm may hold spaces)
 	sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
@@ -89,22 +171,44 @@ proc_kb() { # pid field -> kB (VmRSS, VmHWM)
 link_stat() { # ns dev counter
 	ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
 }
-sys_cpu() { # "busy total" ticks over all CPUs, and softirq ticks
-	awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9; i++) t += $i;
-		print t - $5 - $6, t, $8 }' /proc/stat
+summary_n() { # "syn 12," from synscope's exit summary -> 12
+	grep -o "[(, ]$1 [0-9]*" "$2" | head -1 | grep -o '[0-9]*$' || echo 0
+}
+wait_tracing() { # errfile pid
+	for _ in $(seq 200); do
+		grep -q "tracing" "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "bench: synscope did not start: $(cat "$1")" >&2
+	return 1
+}
+stop_pid() { # pid: SIGINT, then wait up to 10 s
+	local i
+	kill -CONT "$1" 2>/dev/null || true
+	kill -INT "$1" 2>/dev/null || true
+	for i in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	wait "$1" 2>/dev/null || true
+}
+
+PAIR_UP=0
+pair_up() {
+	[ "$PAIR_UP" = 1 ] && return 0
+	setup_pair
+	PAIR_UP=1
+}
+mac_bytes() { # ns dev -> "0x02, 0x.., ..."
+	ip netns exec "$1" cat "/sys/class/net/$2/address" | sed 's/^/0x/; s/:/, 0x/g'
 }
 
 # The flood's SYN, for trafgen: Ethernet to vs0, IPv4 from a random
 # address in 198.19.0.0/16 (routed back to the client, which drops the
 # answers), random port, sequence and timestamp, Linux's SYN options.
-trafgen_conf() {
-	local smac dmac
-	smac=$(ip netns exec "$NS_CLI" cat /sys/class/net/vc0/address | sed 's/^/0x/; s/:/, 0x/g')
-	dmac=$(ip netns exec "$NS_SRV" cat /sys/class/net/vs0/address | sed 's/^/0x/; s/:/, 0x/g')
+syn_conf() {
 	cat <<-EOF
 	/* synscope bench: spoofed SYN to $SRV4:80 */
 	{
-	  $dmac, $smac, c16(0x0800),
+	  $(mac_bytes "$NS_SRV" vs0), $(mac_bytes "$NS_CLI" vc0), c16(0x0800),
 	  0x45, 0x00, c16(60), drnd(2), c16(0x4000), 64, 6, csumip(14, 33),
 	  198, 19, drnd(1), drnd(1),
 	  $(echo "$SRV4" | tr . ,),
@@ -114,24 +218,38 @@ trafgen_conf() {
 	EOF
 }
 
-GEN=""         # trafgen or hping3, whichever sends faster
-GEN_PPS=0      # its rate without synscope
-GEN_SENT=0 GEN_SECS=0
-# GEN_GROUPS: process groups of the generators (timeout makes one each)
-# Send SYNs for at most $1 seconds (and at most 1.5 x $1 x the calibrated
-# rate with trafgen). Sets GEN_SENT (vc0 tx delta) and GEN_SECS.
+# The small-packet stream: 60-byte frames (64 on the wire), TCP ACKs of
+# established-looking connections from the client to $SRV4:9, random
+# source port and numbers. The server's nftables drops them at prerouting
+# after counting them, so nothing answers.
+ack_conf() {
+	cat <<-EOF
+	/* synscope bench: small TCP ACKs to $SRV4:9 */
+	{
+	  $(mac_bytes "$NS_SRV" vs0), $(mac_bytes "$NS_CLI" vc0), c16(0x0800),
+	  0x45, 0x00, c16(40), drnd(2), c16(0x4000), 64, 6, csumip(14, 33),
+	  $(echo "$CLI4" | tr . ,),
+	  $(echo "$SRV4" | tr . ,),
+	  drnd(2), c16(9), drnd(4), drnd(4), 0x50, 0x10, c16(502), csumtcp(14, 34), c16(0),
+	  0, 0, 0, 0, 0, 0
+	}
+	EOF
+}
+
+# Send packets for at most $1 seconds: trafgen with config $3 (at most
+# $4 packets), or hping3 SYNs. Sets GEN_SENT (vc0 tx delta) and GEN_SECS.
 # trafgen runs one process: with more, a worker whose TX ring flush fails
 # (EAGAIN, veth backpressure once XDP is on the peer) outlives its parent,
 # so the generator's whole process group is killed afterwards.
-generate() { # secs [generator]
-	local secs=$1 gen=${2:-$GEN} tx0 tx1 t0 t1 n gpid
+GEN_SENT=0 GEN_SECS=0
+generate() { # secs trafgen|hping3 [config [max-packets]]
+	local secs=$1 gen=$2 cfg=${3:-} n=${4:-50000000} tx0 tx1 t0 t1 gpid
 	tx0=$(link_stat "$NS_CLI" vc0 tx_packets)
 	t0=$(ts_now)
 	case $gen in
 	trafgen)
-		n=$(calc "%d" "$GEN_PPS > 0 ? $GEN_PPS * $secs * 1.5 : 5000000")
 		ip netns exec "$NS_CLI" timeout -s INT -k 2 "$secs" trafgen -o vc0 \
-			-i "$TMP/syn.cfg" -n "$n" -P 1 --no-sock-mem --notouch-irq \
+			-i "$cfg" -n "$n" -P 1 --no-sock-mem --notouch-irq \
 			>"$TMP/gen.out" 2>&1 &
 		;;
 	hping3)
@@ -149,23 +267,111 @@ generate() { # secs [generator]
 	GEN_SECS=$(calc "%.3f" "$t1 - $t0")
 }
 
-wait_tracing() { # errfile pid
-	for _ in $(seq 200); do
-		grep -q "tracing" "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "bench: synscope did not start: $(cat "$1")" >&2
-	return 1
+# ---- 1. kernel cost per packet ------------------------------------------------------
+if wants kernel; then
+	progress "kernel: bench_prog kernel $REPEAT $ROUNDS $PAIRS"
+	md ""
+	md "## 1. Kernel cost per packet"
+	md ""
+	BENCH_TSV=$TMP/kernel.tsv "$BENCH_PROG" kernel "$REPEAT" "$ROUNDS" "$PAIRS" >"$TMP/kernel.md"
+	mdcat <"$TMP/kernel.md"
+fi
+if wants variants; then
+	progress "variants: bench/variants.sh $VAR_REPEAT $VAR_ROUNDS"
+	md ""
+	md "### Where the kernel time goes: variants"
+	md ""
+	md "The XDP program rebuilt from the sources this run measured (build/bench-src) with one part cut out at a time (bench/variants.sh; for measuring only, some variants report wrongly), measured like the table above but with repeat $VAR_REPEAT, $VAR_ROUNDS rounds; in each round every variant runs right after a run of the program as built. First row: ns over the bare program as built (all its runs); other rows: the change against the as-built run just before, in ns and in % of it (negative = what the part costs). This machine's speed drifts by up to ~1.5x within seconds, which moves the ns but hardly the %: the note below applies the % to the main table. A variant should only move the classes whose path it cuts; what it shows in the others (code layout, or the speed changing within one measurement) is the noise of this method."
+	md ""
+	BENCH_SRC=$SNAP VARIANTS_TSV=$TMP/variants.tsv bench/variants.sh "$VAR_REPEAT" "$VAR_ROUNDS" >"$TMP/variants.md"
+	mdcat <"$TMP/variants.md"
+fi
+
+# ---- 2. throughput on a veth pair ----------------------------------------------------
+nft_delivered() {
+	ip netns exec "$NS_SRV" nft -j list counter inet ssbench delivered |
+		jq '[.nftables[] | select(.counter) | .counter.packets] | first // 0'
 }
 
+if wants veth; then
+	progress "veth"
+	pair_up
+	ip netns exec "$NS_SRV" nft -f - <<-NFT
+	table inet ssbench {
+		counter delivered {}
+		chain pre { type filter hook prerouting priority -300; ip daddr $SRV4 tcp dport 9 counter name delivered drop; }
+	}
+	NFT
+	ack_conf >"$TMP/ack.cfg"
+	declare -a v_none v_bare v_ss v_rbare v_rss v_sent_none v_seen
+	arm() { # none|bare|synscope -> appends delivered pps
+		local a=$1 pid="" d0 d1 pps
+		case $a in
+		bare)
+			ip netns exec "$NS_SRV" "$BENCH_PROG" xdp-pass vs0 $((VETH_SECS + 30)) \
+				>"$TMP/pass.out" 2>&1 &
+			pid=$!
+			BG_PIDS+=("$pid")
+			for _ in $(seq 100); do grep -q attached "$TMP/pass.out" 2>/dev/null && break; sleep 0.05; done
+			grep -q attached "$TMP/pass.out" || { echo "bench: xdp-pass: $(cat "$TMP/pass.out")" >&2; return 1; }
+			;;
+		synscope)
+			ip netns exec "$NS_SRV" "$BIN" -i vs0 -o json --duration $((VETH_SECS + 60)) \
+				>/dev/null 2>"$TMP/veth.err" &
+			pid=$!
+			BG_PIDS+=("$pid")
+			wait_tracing "$TMP/veth.err" "$pid"
+			;;
+		esac
+		sleep 0.2
+		d0=$(nft_delivered)
+		generate "$VETH_SECS" trafgen "$TMP/ack.cfg" 100000000
+		d1=$(nft_delivered)
+		pps=$(calc "%.0f" "($d1 - $d0) / $GEN_SECS")
+		if [ -n "$pid" ]; then stop_pid "$pid"; fi
+		case $a in
+		none) v_none+=("$pps"); v_sent_none+=("$(calc "%.0f" "$GEN_SENT / $GEN_SECS")") ;;
+		bare) v_bare+=("$pps") ;;
+		synscope)
+			v_ss+=("$pps")
+			v_seen+=("$(calc "%.4f" "$(summary_n packets "$TMP/veth.err") / ($d1 - $d0 > 0 ? $d1 - $d0 : 1)")")
+			VETH_ATTACHED=$(grep -o 'tracing [^(]*([a-z]*)[^(]*' "$TMP/veth.err" | head -1 | sed 's/^tracing //; s/ *$//')
+			;;
+		esac
+	}
+	VETH_ATTACHED="?"
+	generate 1 trafgen "$TMP/ack.cfg" 100000000   # warm-up
+	for r in $(seq "$VETH_ROUNDS"); do
+		progress "veth: round $r/$VETH_ROUNDS"
+		# Alternate the order of the arms from round to round.
+		if [ $((r % 2)) = 1 ]; then order="none bare synscope"; else order="synscope bare none"; fi
+		for a in $order; do arm "$a"; done
+		v_rbare+=("$(calc "%.4f" "${v_bare[-1]} / ${v_none[-1]}")")
+		v_rss+=("$(calc "%.4f" "${v_ss[-1]} / ${v_none[-1]}")")
+	done
+	md ""
+	md "## 2. Throughput on a veth pair"
+	md ""
+	md "trafgen -P 1 on the client's vc0 sends 60-byte frames (64 on the wire): TCP ACKs to $SRV4:9 from random ports, the commonest packet synscope sees. The server's nftables counts them at prerouting and drops them (nothing answers). Delivered = that counter over the $VETH_SECS s of each arm; the arms alternate within each of $VETH_ROUNDS rounds (order reversed every other round). On a veth pair, sender and receiver share one CPU: the figure is how many packets one CPU moves through both ends; the ratio is what attaching costs. Attached: synscope -i vs0 -o json (defaults: $VETH_ATTACHED); bare XDP = build/bench_prog xdp-pass vs0 (bench/pass.bpf.c): any XDP program moves veth to its NAPI receive path."
+	md ""
+	md "| arm | delivered packets/s | ÷ nothing attached, same round |"
+	md "|---|--:|--:|"
+	md "| nothing attached | $(mm "%.0f" "${v_none[@]}") | 1 |"
+	md "| bare XDP program | $(mm "%.0f" "${v_bare[@]}") | $(mm "%.3f" "${v_rbare[@]}") |"
+	md "| synscope | $(mm "%.0f" "${v_ss[@]}") | $(mm "%.3f" "${v_rss[@]}") |"
+	md ""
+	md "Sent with nothing attached: $(mm "%.0f" "${v_sent_none[@]}") packets/s. Packets synscope counted ÷ delivered: $(mm "%.4f" "${v_seen[@]}") (its counters include the few packets the kernel sends on its own)."
+	ip netns exec "$NS_SRV" nft delete table inet ssbench 2>/dev/null || true
+fi
+
+# ---- 3 and 6. SYN flood, memory -------------------------------------------------------
 # Run synscope on vs0 under a flood of $1 seconds; the rest is its command
-# line. Leaves its stdout, stderr and measurements in $TMP/run.*.
+# line. Leaves its stdout, stderr and measurements in $TMP/run.* and RUN_*.
 flood_run() { # secs synscope-args...
-	local secs=$1 pid stats_pid sampler_pid cpu0 cpu1 t0 t1 rx0 rx1 drop0 drop1 s0 s1 i
+	local secs=$1 pid stats_pid cpu0 cpu1 t0 t1 i
 	shift
 	ip netns exec "$NS_SRV" "$BIN" "$@" --duration $((secs + 60)) \
-		>"$TMP/run.out" 2>"$TMP/run.err" &
+		>/dev/null 2>"$TMP/run.err" &
 	pid=$!
 	BG_PIDS+=("$pid")
 	wait_tracing "$TMP/run.err" "$pid"
@@ -174,192 +380,306 @@ flood_run() { # secs synscope-args...
 	"$BENCH_PROG" stats $((secs + 30)) >"$TMP/run.stats" 2>&1 &
 	stats_pid=$!
 	BG_PIDS+=("$stats_pid")
-	# Memory of the synscope process, once a second.
-	( while kill -0 "$pid" 2>/dev/null; do
-		proc_kb "$pid" VmRSS 2>/dev/null || true
-		sleep 1
-	  done ) >"$TMP/run.rss" &
-	sampler_pid=$!
-	BG_PIDS+=("$sampler_pid")
 	sleep 0.2
 	cpu0=$(proc_cpu "$pid")
-	s0=$(sys_cpu)
-	rx0=$(link_stat "$NS_SRV" vs0 rx_packets)
-	drop0=$(( $(link_stat "$NS_CLI" vc0 tx_dropped) + $(link_stat "$NS_SRV" vs0 rx_dropped) ))
 	t0=$(ts_now)
-	generate "$secs"
-	sleep 1.5   # the last interval and the ring drain
+	generate "$secs" "$GEN" "$TMP/syn.cfg" "$(calc "%d" "$GEN_PPS * $secs * 1.5 + 1000")"
+	sleep 1.5   # the ring drains
 	t1=$(ts_now)
 	cpu1=$(proc_cpu "$pid")
-	s1=$(sys_cpu)
-	rx1=$(link_stat "$NS_SRV" vs0 rx_packets)
-	drop1=$(( $(link_stat "$NS_CLI" vc0 tx_dropped) + $(link_stat "$NS_SRV" vs0 rx_dropped) ))
 	RUN_HWM=$(proc_kb "$pid" VmHWM)
-	RUN_RSS=$(proc_kb "$pid" VmRSS)
 	# synscope's programs: the prog_id of its BPF file descriptors.
 	awk '$1 == "prog_id:" { print $2 }' /proc/"$pid"/fdinfo/* 2>/dev/null | sort -un |
 	while read -r i; do
 		bpftool prog show id "$i" -j 2>/dev/null |
 			jq -r 'select((.run_cnt // 0) > 0) | "\(.name) \(.run_cnt) \(.run_time_ns)"' || true
 	done >"$TMP/run.progs" || true
-	kill "$stats_pid" "$sampler_pid" 2>/dev/null || true
-	kill -INT "$pid" 2>/dev/null || true
-	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	wait "$pid" 2>/dev/null || true
-	RUN_WALL=$(calc "%.2f" "$t1 - $t0")
-	RUN_CPU=$(calc "%.2f" "($cpu1 - $cpu0) / $CLK_TCK")
-	RUN_RX=$((rx1 - rx0))
-	RUN_DROP=$((drop1 - drop0))
-	read -r b0 tt0 si0 <<<"$s0"
-	read -r b1 tt1 si1 <<<"$s1"
-	RUN_SYS_BUSY=$(calc "%.0f" "100 * ($b1 - $b0) / ($tt1 - $tt0)")
-	RUN_SYS_SOFTIRQ=$(calc "%.0f" "100 * ($si1 - $si0) / ($tt1 - $tt0)")
-}
-
-# "syn 12," from the exit summary -> 12
-summary_n() { grep -o "[(, ]$1 [0-9]*" "$2" | head -1 | grep -o '[0-9]*$' || echo 0; }
-
-flood_common_report() { # label
-	local syn progs
-	syn=$(summary_n syn "$TMP/run.err")
-	say "  sent (vc0 tx):            $GEN_SENT SYNs in $GEN_SECS s = $(calc "%.0f" "$GEN_SENT / $GEN_SECS") pps"
-	say "  received (vs0 rx):        $RUN_RX packets, dropped on the veth $RUN_DROP"
-	say "  seen by synscope (exit):  syn $syn = $(calc "%.1f" "100 * $syn / ($GEN_SENT ? $GEN_SENT : 1)")% of sent, $(calc "%.0f" "$syn / $GEN_SECS") SYN/s over the flood"
-	say "  $(grep '^synscope: events' "$TMP/run.err" | sed 's/^synscope: //')"
-	say "  synscope process CPU:     $RUN_CPU s in $RUN_WALL s = $(calc "%.1f" "100 * $RUN_CPU / $RUN_WALL")% of one CPU"
-	say "  whole machine meanwhile:  ${RUN_SYS_BUSY}% busy, ${RUN_SYS_SOFTIRQ}% softirq (all $(nproc) CPUs; the BPF programs run in softirq)"
-	if [ -s "$TMP/run.progs" ]; then
-		while read -r name cnt ns; do
-			say "  $(printf '%-16s' "$name") $(printf '%10d' "$cnt") runs, $(calc "%.0f" "$ns / $cnt") ns/run (BPF run-time stats, live)"
-		done <"$TMP/run.progs"
-	fi
-	progs=$(grep -o 'tracing [^(]*([a-z]*)[^(]*' "$TMP/run.err" | head -1)
-	progs=${progs#tracing }
-	say "  attached: ${progs% }"
+	kill "$stats_pid" 2>/dev/null || true
+	stop_pid "$pid"
+	RUN_WALL=$(calc "%.3f" "$t1 - $t0")
+	RUN_CPU=$(calc "%.3f" "($cpu1 - $cpu0) / $CLK_TCK")
+	RUN_BPF_NS=$(awk '{ s += $3 } END { print s + 0 }' "$TMP/run.progs")
 }
 
 if wants flood; then
-	say ""
-	say "== 2. SYN flood on a veth pair =="
-	setup_pair
+	progress "flood"
+	pair_up
 	# Answers to the spoofed sources go to the client, which drops them.
 	ip -n "$NS_SRV" route add 198.19.0.0/16 via "$CLI4" dev vs0
-	trafgen_conf >"$TMP/syn.cfg"
-	listen_secs=$((2 * 10 + FLOOD_SECS + TRACE_SECS + 120))
+	syn_conf >"$TMP/syn.cfg"
+	listen_secs=$(( (FLOOD_SECS + 25) * FLOOD_ROUNDS * 2 + 60 ))
 	ip netns exec "$NS_SRV" "$BENCH_PROG" listen "$SRV4" 80 "$listen_secs" >"$TMP/listen.out" 2>&1 &
-	BG_PIDS+=("$!")
+	listen_pid=$!
+	BG_PIDS+=("$listen_pid")
 	for _ in $(seq 50); do grep -q listening "$TMP/listen.out" 2>/dev/null && break; sleep 0.05; done
 
-	# Which generator sends faster here, without synscope?
-	generate 3 trafgen
+	# The fastest generator here, without synscope.
+	generate "$GEN_CAL_SECS" trafgen "$TMP/syn.cfg" 5000000
 	tg_pps=$(calc "%.0f" "$GEN_SENT / $GEN_SECS")
-	generate 3 hping3
+	generate "$GEN_CAL_SECS" hping3
 	hp_pps=$(calc "%.0f" "$GEN_SENT / $GEN_SECS")
 	if [ "$tg_pps" -ge "$hp_pps" ]; then GEN=trafgen GEN_PPS=$tg_pps; else GEN=hping3 GEN_PPS=$hp_pps; fi
-	say "generators, 3 s each, no synscope: trafgen -P 1 $tg_pps pps, hping3 --flood $hp_pps pps -> $GEN"
-	say "  trafgen -o vc0 -i syn.cfg -n N -P 1 --no-sock-mem --notouch-irq (under timeout SECS):"
-	say "    spoofed sources 198.19.0.0/16, random ports, Linux SYN options (60-byte IP)"
-	say "  hping3 -S -p 80 -a 198.19.0.1 --flood -q $SRV4 (under timeout SECS)"
-	say "  (trafgen -P $(nproc) is faster without XDP, but once XDP is on vs0 its TX ring flush"
-	say "   fails with EAGAIN (veth backpressure) and it exits at once, leaving a worker behind)"
-	say "  server: listener on $SRV4:80 (syncookies answer), answers routed back to the client"
 
-	say ""
-	say "-- top: synscope top -i vs0 -o json (flood $FLOOD_SECS s) --"
-	flood_run "$FLOOD_SECS" top -i vs0 -o json
-	flood_common_report
-	jq -s -r '[.[] | select(.type == "interval")] as $iv
-		| ($iv | map(.syn) | add // 0) as $syn
-		| ($iv | map(.interval_s) | add // 0) as $t
-		| ($iv | map(.syn / (if .interval_s > 0 then .interval_s else 1 end)) | max // 0) as $peak
-		| "  top intervals:            \($iv | length), syn \($syn) over \($t * 100 | round / 100) s, peak \($peak | round) SYN/s, events \($iv | map(.events) | add // 0), sampled out \($iv | map(.sampled_out) | add // 0), lost \($iv | map(.lost) | add // 0)"' \
-		"$TMP/run.out" 2>/dev/null | report || say "  (no interval lines: $(head -c 200 "$TMP/run.out"))"
-	consumed=$(grep -o '[0-9]* ring buffer events consumed' "$TMP/run.err" | grep -o '^[0-9]*' || echo 0)
-	say "  ring buffer events consumed: $consumed = $(calc "%.0f" "$consumed / $GEN_SECS")/s over the flood"
-	say "  memory: VmRSS $RUN_RSS kB, VmHWM $RUN_HWM kB"
+	declare -a f_rate f_ratio f_cpu f_bpf f_ev f_hwm c_rate c_ratio c_cpu c_bpf c_ev c_hwm c_flows c_evict
+	for r in $(seq "$FLOOD_ROUNDS"); do
+		progress "flood: round $r/$FLOOD_ROUNDS, default settings, $FLOOD_SECS s"
+		flood_run "$FLOOD_SECS" -i vs0 -o json
+		syn=$(summary_n syn "$TMP/run.err")
+		f_rate+=("$(calc "%.0f" "$GEN_SENT / $GEN_SECS")")
+		f_ratio+=("$(calc "%.4f" "$syn / ($GEN_SENT > 0 ? $GEN_SENT : 1)")")
+		f_cpu+=("$(calc "%.1f" "100 * $RUN_CPU / $RUN_WALL")")
+		f_bpf+=("$(calc "%.1f" "100 * $RUN_BPF_NS / 1e9 / $GEN_SECS")")
+		f_ev+=("$(calc "%.0f" "$(summary_n events "$TMP/run.err") / $GEN_SECS")")
+		f_hwm+=("$(calc "%.1f" "$RUN_HWM / 1024")")
+		f_summary=$(grep 'events .* written' "$TMP/run.err" | sed 's/^synscope: //')
+		# Long enough to fill the flow table at the rate the flood reached
+		# with synscope attached (two flows' worth of events per SYN: the
+		# SYN and the syncookie SYN-ACK of one handshake), bounded.
+		if [ "$CAP_SECS" = 0 ]; then
+			CAP_SECS=$(calc "%d" "1.4 * $CAP_FLOWS / (${f_rate[0]} > 0 ? ${f_rate[0]} : 1) + 1")
+			[ "$CAP_SECS" -gt 20 ] && CAP_SECS=20
+		fi
 
-	say ""
-	say "-- trace: synscope -i vs0 -o json > /dev/null (flood $TRACE_SECS s) --"
-	flood_run "$TRACE_SECS" -i vs0 -o json
-	flood_common_report
-	events=$(grep -o 'events [0-9]* written' "$TMP/run.err" | grep -o '[0-9]*' || echo 0)
-	say "  ring buffer events: $events written = $(calc "%.0f" "$events / $GEN_SECS")/s over the flood"
-	say "  $(grep 'handshakes:' "$TMP/run.err" | sed 's/^synscope: //')"
-	say "  memory: VmRSS every second (kB): $(tr '\n' ' ' <"$TMP/run.rss")"
-	say "  memory at the end: VmRSS $RUN_RSS kB, VmHWM $RUN_HWM kB"
-	say "  records written: $(wc -l <"$TMP/run.out") JSON lines"
+		progress "flood: round $r/$FLOOD_ROUNDS, --event-rate 0 --max-flows $CAP_FLOWS, $CAP_SECS s"
+		flood_run "$CAP_SECS" -i vs0 -o json --event-rate 0 --max-flows "$CAP_FLOWS"
+		syn=$(summary_n syn "$TMP/run.err")
+		c_rate+=("$(calc "%.0f" "$GEN_SENT / $GEN_SECS")")
+		c_ratio+=("$(calc "%.4f" "$syn / ($GEN_SENT > 0 ? $GEN_SENT : 1)")")
+		c_cpu+=("$(calc "%.1f" "100 * $RUN_CPU / $RUN_WALL")")
+		c_bpf+=("$(calc "%.1f" "100 * $RUN_BPF_NS / 1e9 / $GEN_SECS")")
+		c_ev+=("$(calc "%.0f" "$(summary_n events "$TMP/run.err") / $GEN_SECS")")
+		c_hwm+=("$(calc "%.1f" "$RUN_HWM / 1024")")
+		c_evict+=("$(grep -o '[0-9]* flows evicted' "$TMP/run.err" | grep -o '^[0-9]*' || echo 0)")
+		c_summary=$(grep 'events .* written' "$TMP/run.err" | sed 's/^synscope: //')
+	done
+	FLOOD_RATIO_MIN=$(printf '%s\n' "${f_ratio[@]}" "${c_ratio[@]}" | sort -g | head -1)
+	# The listener's half-open connections (those before syncookies took
+	# over) retransmit SYN-ACKs for a minute: close it, so the next parts
+	# see no traffic of the flood.
+	{ kill "$listen_pid" && wait "$listen_pid"; } 2>/dev/null || true
 
-	say ""
-	say "-- trace without the rate limit: synscope -i vs0 -o json --event-rate 0 > /dev/null (flood $FLOOD_SECS s) --"
-	flood_run "$FLOOD_SECS" -i vs0 -o json --event-rate 0
-	flood_common_report
-	events=$(grep -o 'events [0-9]* written' "$TMP/run.err" | grep -o '[0-9]*' || echo 0)
-	say "  ring buffer events: $events written = $(calc "%.0f" "$events / $GEN_SECS")/s over the flood"
-	say "  $(grep 'handshakes:' "$TMP/run.err" | sed 's/^synscope: //')"
-	say "  memory at the end: VmRSS $RUN_RSS kB, VmHWM $RUN_HWM kB"
-	say ""
-	say "note: trafgen and the softirq work share the same $(nproc) CPUs as synscope;"
-	say "the live ns/run figures include the cost of BPF run-time statistics themselves."
+	md ""
+	md "## 3. SYN flood on a veth pair, and 6. memory"
+	md ""
+	md "Generators, $GEN_CAL_SECS s each, nothing attached: trafgen -P 1 $tg_pps SYN/s, hping3 --flood $hp_pps SYN/s: the flood uses $GEN (spoofed sources in 198.19.0.0/16, random ports, Linux's SYN options, to a listener on $SRV4:80 that answers with syncookies). synscope -i vs0 -o json > /dev/null; $FLOOD_ROUNDS rounds of each run, alternating. Counted = synscope's SYN counter at exit; sent = vc0's tx counter. synscope CPU = its process (user + system) over the flood and the 1.5 s drain after it, in % of one core; BPF CPU = its programs' run time in softirq over the flood (BPF run-time statistics, on during the flood; they add two clock reads per run), in % of one core. Events per second = events written over the flood (the consumer drains them all before its exit summary). Peak RSS = VmHWM of the synscope process."
+	md ""
+	md "| run | SYN sent/s | counted / sent | synscope CPU | BPF CPU | events/s | peak RSS MB | flows evicted |"
+	md "|---|--:|--:|--:|--:|--:|--:|--:|"
+	md "| defaults (--event-rate 20000), $FLOOD_SECS s | $(mm "%.0f" "${f_rate[@]}") | $(mm "%.4f" "${f_ratio[@]}") | $(mm "%.1f%%" "${f_cpu[@]}") | $(mm "%.1f%%" "${f_bpf[@]}") | $(mm "%.0f" "${f_ev[@]}") | $(mm "%.1f" "${f_hwm[@]}") | 0 |"
+	md "| --event-rate 0, flow table at its cap (--max-flows $CAP_FLOWS), $CAP_SECS s | $(mm "%.0f" "${c_rate[@]}") | $(mm "%.4f" "${c_ratio[@]}") | $(mm "%.1f%%" "${c_cpu[@]}") | $(mm "%.1f%%" "${c_bpf[@]}") | $(mm "%.0f" "${c_ev[@]}") | $(mm "%.1f" "${c_hwm[@]}") | $(mm "%.0f" "${c_evict[@]}") |"
+	md ""
+	md "Last round's kernel summary, defaults: $f_summary; --event-rate 0: $c_summary. The table is at its cap when flows were evicted."
+	CAP_MISSED=$(printf '%s\n' "${c_evict[@]}" | awk '$1 == 0' | wc -l)
+	if [ "$CAP_MISSED" -gt 0 ]; then
+		md ""
+		md "**The flow table did not reach its cap in $CAP_MISSED of $FLOOD_ROUNDS rounds** (no flow evicted): the flood was slower than the $CAP_SECS s were computed for; that row's memory is below the cap's."
+	fi
 fi
 
-# ---- 3. Capture reading -------------------------------------------------------
+# ---- 4. ring buffer consumer ----------------------------------------------------------
+if wants ring; then
+	progress "ring"
+	pair_up
+	ring_kib=131072
+	need_kib=$(calc "%d" "$RING_FLOWS * 3 * 144 / 1024 * 10 / 9 + 1")
+	while [ "$ring_kib" -lt "$need_kib" ] && [ "$ring_kib" -lt 1048576 ]; do ring_kib=$((ring_kib * 2)); done
+	while [ "$ring_kib" -gt 64 ] && [ $((ring_kib / 2)) -ge "$need_kib" ]; do ring_kib=$((ring_kib / 2)); done
+	ring_secs=$((RING_ROUNDS * 30 + 60))
+	# Both synscopes on CPU 1, the producer on CPU 0 (bench_prog pins itself).
+	ip netns exec "$NS_SRV" taskset -c 1 "$BIN" -i vs0 -o json --event-rate 0 \
+		--ringbuf-kib "$ring_kib" --duration "$ring_secs" >/dev/null 2>"$TMP/ring-json.err" &
+	json_pid=$!
+	BG_PIDS+=("$json_pid")
+	wait_tracing "$TMP/ring-json.err" "$json_pid"
+	ip netns exec "$NS_SRV" taskset -c 1 "$BIN" -i vs0 -o text --event-rate 0 \
+		--ringbuf-kib "$ring_kib" --duration "$ring_secs" >/dev/null 2>"$TMP/ring-text.err" &
+	text_pid=$!
+	BG_PIDS+=("$text_pid")
+	wait_tracing "$TMP/ring-text.err" "$text_pid"
+	ring_st=0
+	timeout $((ring_secs + 30)) "$BENCH_PROG" ring "$RING_FLOWS" "$RING_ROUNDS" "$ring_kib" \
+		"synscope -o json > /dev/null: engine + JSON output=$json_pid" \
+		"synscope -o text > /dev/null: engine + text output=$text_pid" >"$TMP/ring.md" || ring_st=$?
+	[ "$ring_st" = 0 ] || echo "**bench_prog ring failed (status $ring_st): the figures above, if any, are not to be trusted.**" >>"$TMP/ring.md"
+	stop_pid "$json_pid"
+	stop_pid "$text_pid"
+	md ""
+	md "## 4. Ring buffer consumer"
+	md ""
+	mdcat <"$TMP/ring.md"
+	md "Handshake records synscope made of them (exit summary): -o json: $(grep -o '[0-9]* handshakes: [0-9]* established' "$TMP/ring-json.err" || echo '?'); -o text: $(grep -o '[0-9]* handshakes: [0-9]* established' "$TMP/ring-text.err" || echo '?')."
+fi
+
+# ---- 5. offline ---------------------------------------------------------------------
 # Wall time, CPU and peak memory of one command; stdout to $2.
 timed() { # label outfile cmd...
-	local label=$1 out=$2 t0 t1 st
+	local label=$1 out=$2 t0 t1
 	shift 2
 	t0=$(ts_now)
-	st=0
-	if [ -x /usr/bin/time ]; then
-		/usr/bin/time -f "%U %S %M" -o "$TMP/time.txt" timeout 600 "$@" >"$out" 2>"$TMP/$label.err" || st=$?
-	else
-		echo "? ? ?" >"$TMP/time.txt"
-		timeout 600 "$@" >"$out" 2>"$TMP/$label.err" || st=$?
-	fi
+	/usr/bin/time -f "%U %S %M" -o "$TMP/time.txt" timeout 300 "$@" >"$out" 2>"$TMP/$label.err" || true
 	t1=$(ts_now)
-	T_WALL=$(calc "%.2f" "$t1 - $t0")
+	T_WALL=$(calc "%.3f" "$t1 - $t0")
 	read -r T_USER T_SYS T_KB <"$TMP/time.txt" || true
-	T_STATUS=$st
 }
 
-if wants capture; then
-	say ""
-	say "== 3. Capture reading =="
+if wants offline; then
+	progress "offline: bench_mkcap $CAP_PACKETS"
 	cap=$TMP/bench.pcap
-	say "\$ build/bench_mkcap CAPTURE $CAP_PACKETS"
-	"$MKCAP" "$cap" "$CAP_PACKETS" | sed 's/^/  /' | report
+	"$MKCAP" "$cap" "$CAP_PACKETS" >"$TMP/mkcap.out"
 	cat "$cap" >/dev/null   # every reader starts from the page cache
 	flt4='tcp[tcpflags] & (tcp-syn|tcp-rst) != 0'
 	flt6='ip6 and ip6[6] = 6 and ip6[53] & 0x06 != 0'
-
-	declare -A wall cpu kb matched
-	timed synscope /dev/null "$BIN" -r "$cap" -o json
-	wall[synscope]=$T_WALL cpu[synscope]=$(calc "%.2f" "$T_USER + $T_SYS") kb[synscope]=$T_KB
-	matched[synscope]="$(summary_n syn "$TMP/synscope.err") syn, $(summary_n syn-ack "$TMP/synscope.err") syn-ack, $(summary_n rst "$TMP/synscope.err") rst"
-	timed tcpdump "$TMP/tcpdump.out" tcpdump -r "$cap" -n "($flt4) or ($flt6)"
-	wall[tcpdump]=$T_WALL cpu[tcpdump]=$(calc "%.2f" "$T_USER + $T_SYS") kb[tcpdump]=$T_KB
-	matched[tcpdump]="$(wc -l <"$TMP/tcpdump.out") packets"
-	timed tshark "$TMP/tshark.out" tshark -n -r "$cap" -Y 'tcp.flags.syn==1 || tcp.flags.reset==1'
-	wall[tshark]=$T_WALL cpu[tshark]=$(calc "%.2f" "$T_USER + $T_SYS") kb[tshark]=$T_KB
-	matched[tshark]="$(wc -l <"$TMP/tshark.out") packets"
-	[ "$T_STATUS" = 124 ] && matched[tshark]="TIMED OUT after 600 s"
-
-	say "commands (one run each, file in the page cache):"
-	say "  synscope: build/synscope -r CAPTURE -o json > /dev/null"
-	say "  tcpdump:  tcpdump -r CAPTURE -n '($flt4) or ($flt6)'"
-	say "            (the IPv4 filter of the brief, plus the same test on IPv6 without extension headers: the capture is 10% IPv6)"
-	say "  tshark:   tshark -n -r CAPTURE -Y 'tcp.flags.syn==1 || tcp.flags.reset==1'"
-	say "  (tcpdump's and tshark's lines are kept to count them: about 3% of the packets match)"
-	say ""
-	say "$(printf '  %-9s %8s %8s %11s %11s %11s  %s' tool 'wall s' 'cpu s' 'max RSS MB' 'x synscope' 'packets/s' 'matched')"
-	for t in synscope tcpdump tshark; do
-		say "$(printf '  %-9s %8s %8s %11s %11s %11s  %s' "$t" "${wall[$t]}" "${cpu[$t]}" \
-			"$(calc "%.0f" "${kb[$t]:-0} / 1024")" \
-			"$(calc "%.1fx" "${wall[$t]} / ${wall[synscope]}")" \
-			"$(calc "%.0f" "$CAP_PACKETS / ${wall[$t]}")" "${matched[$t]}")"
+	declare -A o_wall o_cpu o_kb o_ratio o_matched
+	tools="synscope tcpdump tshark"
+	for r in $(seq "$OFFLINE_ROUNDS"); do
+		progress "offline: round $r/$OFFLINE_ROUNDS"
+		for t in $tools; do
+			case $t in
+			synscope) timed synscope /dev/null "$BIN" -r "$cap" -o json ;;
+			tcpdump) timed tcpdump "$TMP/tcpdump.out" tcpdump -r "$cap" -n "($flt4) or ($flt6)" ;;
+			tshark) timed tshark "$TMP/tshark.out" tshark -n -r "$cap" -Y 'tcp.flags.syn==1 || tcp.flags.reset==1' ;;
+			esac
+			o_wall[$t]+="$T_WALL " o_cpu[$t]+="$(calc "%.3f" "$T_USER + $T_SYS") " o_kb[$t]+="$T_KB "
+			eval "w_$t=$T_WALL"
+		done
+		for t in $tools; do
+			o_ratio[$t]+="$(calc "%.3f" "$(eval echo "\$w_$t") / $w_synscope") "
+		done
+		tools=$(echo "$tools" | awk '{ print $2, $3, $1 }')   # rotate the order
 	done
-	say "  synscope: $(grep 'handshakes:' "$TMP/synscope.err" | sed 's/^synscope: //')"
+	o_matched[synscope]="$(summary_n syn "$TMP/synscope.err") SYN, $(summary_n syn-ack "$TMP/synscope.err") SYN-ACK, $(summary_n rst "$TMP/synscope.err") RST counted; $(grep -o '[0-9]* handshakes' "$TMP/synscope.err" | head -1) reported"
+	o_matched[tcpdump]="$(wc -l <"$TMP/tcpdump.out") packets printed"
+	o_matched[tshark]="$(wc -l <"$TMP/tshark.out") packets printed"
+	md ""
+	md "## 5. Offline: reading one capture"
+	md ""
+	md "Capture (build/bench_mkcap, tests/packets.h): $(head -1 "$TMP/mkcap.out" | sed 's/^packets //'); $(sed -n 2p "$TMP/mkcap.out"). In the page cache; $OFFLINE_ROUNDS rounds, the three readers in turn (order rotated each round); ÷ synscope = wall time over synscope's in the same round."
+	md ""
+	md "- synscope: \`build/synscope -r CAPTURE -o json > /dev/null\` (every handshake packet through the parser, the kernel-equivalent counters and the engine; one JSON record per handshake)"
+	md "- tcpdump: \`tcpdump -r CAPTURE -n '($flt4) or ($flt6)'\` (the IPv6 half tests flags without extension headers; the capture has none), output to a file"
+	md "- tshark: \`tshark -n -r CAPTURE -Y 'tcp.flags.syn==1 || tcp.flags.reset==1'\`, output to a file"
+	md ""
+	md "| reader | wall s | CPU s | packets/s | ÷ synscope, same round | max RSS MB | what it found |"
+	md "|---|--:|--:|--:|--:|--:|---|"
+	for t in synscope tcpdump tshark; do
+		# shellcheck disable=SC2086
+		pps=$(for w in ${o_wall[$t]}; do calc "%.0f" "$CAP_PACKETS / $w"; echo; done)
+		# shellcheck disable=SC2086
+		md "| $t | $(mm "%.3f" ${o_wall[$t]}) | $(mm "%.3f" ${o_cpu[$t]}) | $(mm "%.0f" $pps) | $(mm "%.2f" ${o_ratio[$t]}) | $(mm "%.0f" $(for k in ${o_kb[$t]}; do calc "%.1f" "$k / 1024"; echo; done)) | ${o_matched[$t]} |"
+	done
+	# shellcheck disable=SC2086
+	OFFLINE_TCPDUMP_RATIO=$(med ${o_ratio[tcpdump]})
 fi
 
-say ""
-say "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-say "report written to $REPORT"
+# ---- the kernel part of the closing note: mechanisms, with this run's numbers
+kv() { # prog class -> ns over bare (median) from the kernel table
+	awk -F'\t' -v p="$1" -v c="$2" '$1 == p && $2 == c { printf "%.0f", $4; f = 1 } END { if (!f) printf "?" }' "$TMP/kernel.tsv"
+}
+vv() { # variant class -> its saving applied to the main table's XDP figure for
+	# that class (ns, positive), "" if not measured
+	[ -f "$TMP/variants.tsv" ] || return 0
+	local k
+	k=$(kv ss_xdp_ingress "$2")
+	awk -F'\t' -v v="$1" -v c="$2" -v k="$k" '$1 == v && $2 == c && k != "?" { printf "%.0f", -$4 * k / 100 }' "$TMP/variants.tsv"
+}
+vs() { # variant class -> its saving in % of the class, "" if not measured
+	[ -f "$TMP/variants.tsv" ] || return 0
+	awk -F'\t' -v v="$1" -v c="$2" '$1 == v && $2 == c { printf "%.0f%%", -$4 }' "$TMP/variants.tsv"
+}
+# What the snapshot's source does, so that the note explains only what is
+# still there: status 0 when the pattern is in the file.
+src_has() { grep -q -- "$2" "$SNAP/$1" 2>/dev/null; }
+big() { [ -n "${1:-}" ] && [ "$1" -ge 10 ]; }  # a measured saving worth a line
+kernel_note() {
+	local ack nontcp syn full parse lookup walk walk_sa walk_v6 upd del clk b0 b1 a0 a1 x
+	ack=$(kv ss_xdp_ingress "established ACK") nontcp=$(kv ss_xdp_ingress non-TCP)
+	syn=$(kv ss_xdp_ingress SYN) full=$(kv ss_xdp_ingress "SYN, ring full")
+	# The machine's speed: the spread of the bare program and the
+	# established ACK over the rounds.
+	read -r b0 b1 < <(awk -F'|' '/^#### XDP/ { on = 1 } on && /^\| bare pass program/ { split($5, a, /[][, ]+/); print a[3], a[4]; exit }' "$TMP/kernel.md")
+	read -r a0 a1 < <(awk -F'|' '/^#### XDP/ { on = 1 } on && /^\| established ACK/ { split($5, a, /[][, ]+/); print a[3], a[4]; exit }' "$TMP/kernel.md")
+	echo "Why, with the XDP program's figures of the main table. Where a variant was measured, its saving is given as its share of the class (from the variants table, where it is robust to this machine's drifting speed) and that share of the main table's figure in ns. What each part does and what would make it cheaper is said only where the measured source still does it that way."
+	if [ -n "${a0:-}" ] && awk "BEGIN { exit !(${a1:-0} > 1.3 * ${a0:-1}) }"; then
+		echo "(The speed drifted within this run: the established ACK took $a0 to $a1 ns per packet over the rounds, the bare program $b0 to $b1 ns. On this VM everything sometimes runs about 1.5x slower for a while; the min of a spread is the undisturbed speed.)"
+	fi
+	echo ""
+	if [ -f "$TMP/variants.tsv" ]; then
+		x=$(vv "return after parsing" "established ACK")
+		[ -n "$x" ] && parse=$((ack - x))
+		lookup=$(vv "no pending lookup" "established ACK")
+		walk=$(vv "no option walk" SYN) walk_sa=$(vv "no option walk" SYN-ACK)
+		walk_v6=$(vv "no option walk" "IPv6 SYN, extension headers")
+		upd=$(vv "no pending update" SYN-ACK) del=$(vv "no pending deletes" RST)
+		clk=$(vv "no clock" "SYN, ring full")
+	fi
+	x="- **Every packet pays for the parse** (established ACK $ack ns, non-TCP $nontcp ns over bare${parse:+; the parse alone, variant \"return after parsing\", is about $parse ns of the established ACK})."
+	if src_has parse.h 'return bpf_xdp_load_bytes(c->ctx, off, dst, n);' && ! src_has parse.h 'data_end'; then
+		x+=" Each header is copied out with a helper call (bpf_xdp_load_bytes / bpf_skb_load_bytes, then a memcpy): Ethernet, IP, TCP, three calls for an ACK, more for tags and extension headers. The parser does this on purpose: it never moves a packet pointer by a variable amount, which the verifier allows only with CAP_PERFMON. Fix: a fast path with direct packet access at constant offsets (allowed without CAP_PERFMON) for the common frames (Ethernet + IPv4 without options + TCP, Ethernet + IPv6 + TCP), the helpers only for the rest."
+	fi
+	echo "$x"
+	big "$lookup" || lookup=""
+	x="- **Every ACK pays for the pending-table lookup**${lookup:+ ($(vs "no pending lookup" "established ACK") of an established ACK, about $lookup ns; variant \"no pending lookup\")}."
+	if src_has synscope.bpf.c 'pend = bpf_map_lookup_elem(&pending, &key);' && ! src_has synscope.bpf.c 'pend_stamps'; then
+		x+=" An LRU hash lookup keyed by 40 bytes (jhash over the whole key), for the one ACK in many that completes a handshake. Fix: look up only when something may be pending (a small array indexed by a cheap hash of the 4-tuple, set by the SYN-ACK, read first with an inlined lookup), and a 16-byte key for IPv4."
+	fi
+	[ -n "$lookup" ] && echo "$x"
+	big "$walk" || walk=""
+	x="- **Events pay for the TCP option walk**${walk:+ ($(vs "no option walk" SYN) of a SYN, about $walk ns; ${walk_sa:-?} ns of a SYN-ACK, ${walk_v6:-?} of the IPv6 SYN; variant \"no option walk\")}."
+	if src_has synscope.bpf.c 'walk_options(' && ! src_has parse.h 'SS_SRC_OPTS'; then
+		x+=" One bpf_loop step per option, each reading its bytes again from the packet with the load helper (one to three calls per option, twelve for Linux's SYN options), although ss_copy_tcp_opts has already copied the same bytes into the per-CPU scratch value. Fix: walk that copy instead of the packet: one helper call in all."
+	else
+		x+=" (The walk runs over the per-CPU copy of the option bytes in this source; what is left is its bpf_loop steps and per-byte reads: see bpf/parse.h.)"
+	fi
+	[ -n "$walk" ] && echo "$x"
+	big "$upd" || upd=""
+	x="- **A SYN-ACK pays for the pending insert**${upd:+ ($(vs "no pending update" SYN-ACK), about $upd ns; variant \"no pending update\")}."
+	if src_has synscope.bpf.c 'BPF_MAP_TYPE_LRU_HASH' && ! src_has synscope.bpf.c 'BPF_F_NO_COMMON_LRU'; then
+		x+=" An update of an LRU hash takes a free element from the LRU lists (bpf_lru_pop_free; with the common LRU, a lock shared by all CPUs) and, when the key exists as in this test, pushes the old one back. Fix: BPF_F_NO_COMMON_LRU (per-CPU LRU lists), and a lookup first so a retransmitted SYN-ACK refreshes its entry in place."
+	fi
+	[ -n "$upd" ] && echo "$x"
+	big "$del" || del=""
+	x="- **A RST pays for the pending deletes**${del:+ ($(vs "no pending deletes" RST), about $del ns; variant \"no pending deletes\")}."
+	if src_has synscope.bpf.c 'bpf_map_delete_elem(&pending, &key);' && ! src_has synscope.bpf.c 'pend_stamps'; then
+		x+=" Both directions' keys are deleted, each a hash and a bucket lock, whether or not anything is pending. Fix: delete only what a cheap check says may be pending."
+	fi
+	[ -n "$del" ] && echo "$x"
+	big "$clk" && echo "- **Every event reads the clock**${clk:+ ($(vs "no clock" "SYN, ring full") of a SYN whose event is lost, about $clk ns; variant \"no clock\")}: bpf_ktime_get_ns; a VM's clock read is slow. No cheaper clock has microsecond resolution (bpf_ktime_get_coarse_ns ticks in milliseconds)."
+	if [ "$syn" != "?" ] && [ "$full" != "?" ]; then
+		echo "- **Writing the event**: a SYN whose event is written costs $((syn - full)) ns more than one whose event is lost to a full ring ($syn vs. $full ns)${walk:+; about $walk ns of that is the option walk, the rest the ring reserve, the 136-byte fill, the ring query and the submit}."
+	fi
+	echo ""
+	echo "The per-packet classes (established ACK, non-TCP, filtered-out) set what line rate costs: nearly every packet is one of them. The event classes (SYN, SYN-ACK, completing ACK, RST, IPv6 and VLAN SYN) come a few per connection; under a SYN flood the default --event-rate samples SYN events out, the cheaper \"SYN, default --event-rate 20000\" row."
+}
+
+# ---- closing note -------------------------------------------------------------------
+md ""
+md "## Where figures are far from the limit"
+md ""
+note=0
+if wants kernel; then
+	over=$(awk -F'\t' '$2 != "bare" && $4 > 30 { printf "%s %s +%.0f ns; ", $1, $2, $4 }' "$TMP/kernel.tsv" | sed 's/; $//')
+	if [ -n "$over" ]; then
+		note=1
+		md "**Kernel cost more than 30 ns over the bare program** (limit: one core's 67.2 ns at 10 GbE line rate, 64-byte frames): $over."
+		md ""
+		kernel_note | mdcat
+		md ""
+	fi
+fi
+if wants flood && awk "BEGIN { exit !($FLOOD_RATIO_MIN < 1) }"; then
+	note=1
+	md "**counted / sent below 1.0** (lowest round: $FLOOD_RATIO_MIN): synscope's counters are per-CPU and incremented on every packet its programs see, so a shortfall means packets it never saw: sent by trafgen but dropped before vs0's XDP hook (veth's ring full under XDP's NAPI path: see vc0 tx_dropped), or still in flight when the counters were read."
+	md ""
+fi
+if wants offline && awk "BEGIN { exit !(${OFFLINE_TCPDUMP_RATIO:-2} < 1) }"; then
+	note=1
+	md "**synscope -r slower than tcpdump -r** (tcpdump's wall ÷ synscope's: $OFFLINE_TCPDUMP_RATIO): tcpdump runs one compiled BPF filter per packet and prints the few that match; synscope parses every packet (the same parser as the kernel, through a bounds-checked copy per header), keeps the kernel's counters, the pending table, and feeds the handshake engine."
+	md ""
+fi
+[ "$note" = 0 ] && md "Nothing: every kernel class is within 30 ns of the bare program, counted/sent is 1.0, synscope -r is faster than tcpdump."
+if src_changed; then
+	md ""
+	md "**bpf/ or include/ changed while this ran.** The kernel tables and the variants are of the sources at the start (build/bench-src, sha256 $SRC_SUM); the network parts ran build/synscope, which a build by someone else may have replaced meanwhile."
+fi
+md ""
+md "Whole run: $(calc "%.0f" "$(ts_now) - $T_START") s; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg). Written to $OUT."

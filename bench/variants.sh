@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Where the kernel time goes: the XDP program rebuilt with one part of its
+# path cut out at a time, each measured with the kernel benchmark
+# (build/bench-variants/NAME/bench_prog kernel ... xdp-core). A variant is
+# a copy of the current bpf/synscope.bpf.c with one perl substitution; when
+# the source no longer has what a substitution looks for, the variant says
+# so and is left out. These builds are for measuring only: some break what
+# the program reports.
+#
+# The machine's speed drifts (a VM's neighbours), so the variants take
+# turns: each round runs every variant once, each right after a run of
+# "as built", and a variant's saving is taken against that run; the table
+# shows the median [min, max] of those differences over the rounds.
+#
+#   bench/variants.sh [REPEAT [ROUNDS]]     markdown on stdout
+# With VARIANTS_TSV=FILE, also "variant<TAB>class<TAB>ns<TAB>share%" lines
+# there, medians (as built: its ns over bare; the others: their saving,
+# negative, in ns and in % of the as-built run just before).
+#
+# BENCH_VARIANTS="as built,no clock" measures only the variants named.
+# As root. Used by scripts/bench.sh (part "variants").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPEAT=${1:-100000}
+ROUNDS=${2:-3}
+VD=build/bench-variants
+# BENCH_SRC: a directory holding a snapshot of bpf/*.{c,h} and include/*.h
+# (scripts/bench.sh takes one before it builds, so the variants are of the
+# program its other parts measured even when bpf/ changes meanwhile).
+SRCDIR=${BENCH_SRC:-}
+if [ -n "$SRCDIR" ]; then
+	SRC=$SRCDIR/synscope.bpf.c
+	HDRS=("$SRCDIR/parse.h" "$SRCDIR/synscope.h" "$SRCDIR/sketch.h")
+else
+	SRC=bpf/synscope.bpf.c
+	HDRS=(bpf/parse.h include/synscope.h include/sketch.h)
+fi
+
+# name | what is cut | perl -0 substitution
+VARIANTS=(
+	'as built|nothing|'
+	'return after parsing|everything after a successful ss_parse_eth: what is left is the parse (and the first counter)|s/(\n\tres = ss_parse_eth\(&c, &pkt\);\n)/$1\tif (res == SS_PARSE_TCP)\n\t\treturn;\n/'
+	'no counters|every per-CPU counter update (count() returns at once)|s/(static __always_inline void count\(__u32 idx\)\n\{\n)/$1\treturn;\n/'
+	'no pending lookup|the pending-table lookup of an ACK|s/pend = bpf_map_lookup_elem\(&pending, &key\);/pend = NULL;/'
+	'no pending update|the pending-table insert of a SYN-ACK|s/\t\tbpf_map_update_elem\(&pending, &key, &p, BPF_ANY\);\n/\t\t(void)p;\n/'
+	'no pending deletes|the two pending-table deletes of a RST|s/(case SS_EV_RST:.*?)\t\tbpf_map_delete_elem\(&pending, &key\);\n(.*?)\t\tbpf_map_delete_elem\(&pending, &key\);\n/$1$2/s'
+	'no option walk|the bpf_loop walk of the TCP options (the bytes are still copied)|s/\n\t\twalk_options\([^;]*\);\n/\n/'
+	'no clock|bpf_ktime_get_ns (events stamped 0)|s/bpf_ktime_get_ns\(\)/0/g'
+)
+CLASSES=("established ACK" "SYN" "SYN-ACK" "RST" "IPv6 SYN, extension headers" "non-TCP" "filtered-out port" "SYN, ring full")
+
+mkdir -p "$VD"
+names=() whats=() dirs=() skipped=()
+for v in "${VARIANTS[@]}"; do
+	IFS='|' read -r name what subst <<<"$v"
+	# BENCH_VARIANTS="as built,no clock": only those (the smoke test)
+	if [ -n "${BENCH_VARIANTS:-}" ] && [[ ",$BENCH_VARIANTS," != *",$name,"* ]]; then
+		continue
+	fi
+	dir=$VD/$(echo "$name" | tr ' ' '-')
+	mkdir -p "$dir"
+	if [ -n "$subst" ]; then
+		perl -0pe "$subst" "$SRC" >"$dir/new.c"
+		if cmp -s "$SRC" "$dir/new.c"; then
+			skipped+=("$name")
+			continue
+		fi
+	else
+		cp "$SRC" "$dir/new.c"
+	fi
+	# The headers beside it: #include "..." looks there first. Only a
+	# changed file rebuilds.
+	for h in "${HDRS[@]}"; do
+		cmp -s "$h" "$dir/$(basename "$h")" 2>/dev/null || cp "$h" "$dir/"
+	done
+	cmp -s "$dir/new.c" "$dir/synscope.bpf.c" 2>/dev/null || mv "$dir/new.c" "$dir/synscope.bpf.c"
+	rm -f "$dir/new.c" "$dir/out.tsv"
+	if ! ${MAKE:-make} -s --no-print-directory -f Makefile -f bench/bench.mk "$dir/bench_prog" >"$dir/build.log" 2>&1; then
+		echo "bench/variants.sh: $name: build failed: $(head -c 300 "$dir/build.log")" >&2
+		skipped+=("$name (build failed)")
+		continue
+	fi
+	names+=("$name") whats+=("$what") dirs+=("$dir")
+done
+
+run_variant() { # index slot: one measurement, appended to its out.tsv
+	local d=${dirs[$1]}
+	if ! BENCH_TSV=$d/round.tsv "$d/bench_prog" kernel "$REPEAT" 1 1000 xdp-core >/dev/null 2>"$d/run.log"; then
+		echo "bench/variants.sh: ${names[$1]}: run failed: $(tail -c 300 "$d/run.log")" >&2
+		return 0
+	fi
+	awk -F'\t' -v slot="$2" '{ print slot "\t" $2 "\t" $4 }' "$d/round.tsv" >>"$d/out.tsv"
+}
+# Each variant runs right after a run of "as built" (same slot): the two
+# are a second apart, so a drift of the machine's speed rarely splits them.
+for r in $(seq "$ROUNDS"); do
+	echo "bench/variants.sh: round $r/$ROUNDS" >&2
+	[ "${#names[@]}" = 1 ] && run_variant 0 "$r.0"
+	for i in "${!names[@]}"; do
+		[ "$i" = 0 ] && continue
+		run_variant 0 "$r.$i"
+		run_variant "$i" "$r.$i"
+	done
+done
+
+# Per class: as built's over-bare median (all its runs), then each
+# variant's saving (its over-bare minus the as-built run just before it),
+# in ns and as a share of that as-built run: the machine's speed changes
+# the ns, much less the share.
+base=${dirs[0]}/out.tsv
+[ -n "${VARIANTS_TSV:-}" ] && : >"$VARIANTS_TSV"
+hdr="| variant: what is cut |"
+sep="|---|"
+for c in "${CLASSES[@]}"; do hdr+=" $c |"; sep+="--:|"; done
+echo "$hdr"
+echo "$sep"
+for i in "${!names[@]}"; do
+	row="| **${names[$i]}**: ${whats[$i]} |"
+	for c in "${CLASSES[@]}"; do
+		cell=$(awk -F'\t' -v c="$c" -v first="$i" '
+			function sort(a, n,   i, j, t) {
+				for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t } }
+			function med(a, n) { return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+			FNR == NR { if ($2 == c) b[$1] = $3; next }
+			$2 == c && ($1 in b) {
+				n++
+				if (first == 0) { v[n] = $3; next }
+				v[n] = $3 - b[$1]; sh[n] = b[$1] > 0 ? 100 * ($3 - b[$1]) / b[$1] : 0 }
+			END {
+				if (!n) { print "-"; exit }
+				sort(v, n)
+				if (first == 0) {
+					printf "%.0f [%.0f, %.0f]", med(v, n), v[1], v[n]
+					if (tsv != "") printf "%s\t%s\t%.1f\t0\n", name, c, med(v, n) >> tsv
+					exit
+				}
+				sort(sh, n)
+				printf "%+.0f (%+.0f%% [%+.0f, %+.0f])", med(v, n), med(sh, n), sh[1], sh[n]
+				if (tsv != "") printf "%s\t%s\t%.1f\t%.1f\n", name, c, med(v, n), med(sh, n) >> tsv }' \
+			tsv="${VARIANTS_TSV:-}" name="${names[$i]}" "$base" "${dirs[$i]}/out.tsv")
+		row+=" $cell |"
+	done
+	echo "$row"
+done
+for s in "${skipped[@]}"; do
+	echo "| **$s**: not measured: the source no longer has what this variant cuts, or it did not build |"
+done
+exit 0
