@@ -98,8 +98,11 @@ check_capture() { # name file
 			"$(jq -c "select(.family==$f and .outcome==\"established\" and .server_port==$OPEN)" "$out" | wc -l)" "$((N + 1))"
 		check_eq "$name v$f: refused" \
 			"$(jq -c "select(.family==$f and .outcome==\"refused\" and .server_port==$CLOSED)" "$out" | wc -l)" "$M"
+		# (Whether a dropped SYN was retransmitted before ncat gave up
+		# depends on the machine's load; "same records as live" compares
+		# the retransmission counts.)
 		check_eq "$name v$f: timeout" \
-			"$(jq -c "select(.family==$f and .outcome==\"timeout\" and .server_port==$DROPPED and .syn_retrans >= 1)" "$out" | wc -l)" "$K"
+			"$(jq -c "select(.family==$f and .outcome==\"timeout\" and .server_port==$DROPPED)" "$out" | wc -l)" "$K"
 	done
 	if [ "$(record_keys "$out")" == "$(record_keys "$LIVE")" ]; then
 		ok "$name: same records as live ($(wc -l <"$out"))"
