@@ -365,7 +365,8 @@ int ss_loader_counters(const struct ss_loader *l, uint64_t out[SS_C_MAX])
 	return 0;
 }
 
-int ss_loader_probe_maps(void *loader)
+/* A map read, to learn whether it still works with fewer capabilities. */
+static int probe_maps(void *loader)
 {
 	const struct ss_loader *l = loader;
 	uint64_t c[SS_C_MAX];
@@ -373,13 +374,27 @@ int ss_loader_probe_maps(void *loader)
 	return ss_loader_counters(l, c);
 }
 
-int ss_loader_uses_netlink(const struct ss_loader *l)
+/* Classic tc filters are removed by netlink, which needs CAP_NET_ADMIN. */
+static int uses_netlink(const struct ss_loader *l)
 {
 	int i;
 
 	for (i = 0; i < l->natt; i++)
 		if (l->att[i].hook == SS_HOOK_TC_IN || l->att[i].hook == SS_HOOK_TC_OUT)
 			return 1;
+	return 0;
+}
+
+int ss_loader_drop_privs(struct ss_loader *l, int verbose)
+{
+	char kept[64];
+
+	if (ss_privs_drop(uses_netlink(l), probe_maps, l, kept, sizeof(kept))) {
+		fprintf(stderr, "synscope: cannot drop capabilities: %s\n", strerror(errno));
+		return -1;
+	}
+	if (verbose)
+		fprintf(stderr, "synscope: capabilities dropped, no_new_privs set; kept: %s\n", kept);
 	return 0;
 }
 

@@ -51,15 +51,9 @@ const char *ss_loader_lost_iface(const struct ss_loader *l);
 int ss_loader_ringbuf_fd(const struct ss_loader *l);
 /* Sum the per-CPU counters. */
 int ss_loader_counters(const struct ss_loader *l, uint64_t out[SS_C_MAX]);
-/* A map read, to learn whether it still works with fewer capabilities:
- * 0 or -errno. The argument is the struct ss_loader. */
-int ss_loader_probe_maps(void *loader);
-/* Is anything attached by netlink (classic tc), which needs CAP_NET_ADMIN
- * again to be removed? */
-int ss_loader_uses_netlink(const struct ss_loader *l);
-/* After attaching (main.c): drop every capability no longer needed, set
+/* After attaching: drop every capability no longer needed, set
  * no_new_privs; -1 with a message printed on failure. */
-int ss_drop_privs(struct ss_loader *l, const struct ss_options *o);
+int ss_loader_drop_privs(struct ss_loader *l, int verbose);
 /* Detach everything and free; safe to call twice and on a failed load. */
 void ss_loader_close(struct ss_loader *l);
 

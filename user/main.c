@@ -87,19 +87,6 @@ static void setup_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-int ss_drop_privs(struct ss_loader *l, const struct ss_options *o)
-{
-	char kept[64];
-
-	if (ss_privs_drop(ss_loader_uses_netlink(l), ss_loader_probe_maps, l, kept, sizeof(kept))) {
-		fprintf(stderr, "synscope: cannot drop capabilities: %s\n", strerror(errno));
-		return -1;
-	}
-	if (o->verbose)
-		fprintf(stderr, "synscope: capabilities dropped, no_new_privs set; kept: %s\n", kept);
-	return 0;
-}
-
 /* Reading a capture needs no privilege at all: none is kept past the open. */
 static void drop_all_privs(void)
 {
@@ -157,7 +144,7 @@ static int run_live(const struct ss_options *o)
 		fprintf(stderr, "synscope: cannot open the ring buffer: %s\n", strerror(errno));
 		goto out;
 	}
-	if (ss_drop_privs(&l, o))
+	if (ss_loader_drop_privs(&l, o->verbose))
 		goto out;
 	ss_loader_describe(&l, desc, sizeof(desc));
 	fprintf(stderr, "synscope: tracing %s (Ctrl-C to stop)\n", desc);
