@@ -41,6 +41,7 @@ VARIANTS=(
 	'as built|nothing|'
 	'return after parsing|everything after a successful ss_parse_eth: what is left is the parse (and the first counter)|s/(\n\tres = ss_parse_eth\(&c, &pkt\);\n)/$1\tif (res == SS_PARSE_TCP)\n\t\treturn;\n/'
 	'no counters|every per-CPU counter update (count() returns at once)|s/(static __always_inline void count\(__u32 idx\)\n\{\n)/$1\treturn;\n/'
+	'no pending filter|the stamp check before the pending-table lookup of an ACK or the deletes of a RST (all look the table up)|s/(static __always_inline int pend_maybe\(__u32 slot\)\n\{\n)/$1\treturn 1;\n/'
 	'no pending lookup|the pending-table lookup of an ACK|s/pend = bpf_map_lookup_elem\(&pending, &key\);/pend = NULL;/'
 	'no pending update|the pending-table insert of a SYN-ACK|s/\t\tbpf_map_update_elem\(&pending, &key, &p, BPF_ANY\);\n/\t\t(void)p;\n/'
 	'no pending deletes|the two pending-table deletes of a RST|s/(case SS_EV_RST:.*?)\t\tbpf_map_delete_elem\(&pending, &key\);\n(.*?)\t\tbpf_map_delete_elem\(&pending, &key\);\n/$1$2/s'

@@ -112,17 +112,41 @@ struct ss_hdr_tcp {
 #define SS_IPV6_OFFMASK 0xfff8
 
 /*
- * A read position in a packet. Headers are copied out with a load helper
- * at a scalar offset, never read through a packet pointer moved by a
- * variable amount: the verifier allows that pointer arithmetic only with
- * CAP_PERFMON, and synscope must run with CAP_BPF + CAP_NET_ADMIN alone.
- * The load helpers also read headers that sit in a non-linear skb.
+ * A read position in a packet. Headers are copied out at a scalar offset,
+ * never read through a packet pointer moved by a variable amount: the
+ * verifier allows that pointer arithmetic only with CAP_PERFMON, and
+ * synscope must run with CAP_BPF + CAP_NET_ADMIN alone. Nor through a map
+ * value pointer moved by a variable amount: allowed, but without
+ * CAP_PERFMON it makes the verifier compare states exactly from there on
+ * (explore_alu_limits), and the parse no longer verifies.
+ *
+ * In the kernel a header at a constant offset (the common layouts, spelled
+ * apart in ss_parse_eth(), ss_parse_ipv4() and ss_parse_ipv6() so that
+ * clang sees the constant) is read straight from the packet's linear part,
+ * a packet pointer moved by a constant, which costs a few loads. Any other
+ * read, or one past the linear part, is a call to bpf_xdp_load_bytes /
+ * bpf_skb_load_bytes (as much as the rest of the parse), which also reach
+ * into a non-linear skb or an XDP fragment.
  */
+#ifdef __bpf__
+/* What a kernel cursor reads. */
+enum ss_src {
+	SS_SRC_XDP,         /* a packet: ctx is a struct xdp_md */
+	SS_SRC_SKB,         /* a packet: ctx is a struct __sk_buff */
+	SS_SRC_OPTS,        /* the option bytes copied to a struct ss_opts (ss_load_opts()) */
+};
+#endif
+
 struct ss_cursor {
 #ifdef __bpf__
 	void *ctx;          /* struct xdp_md or struct __sk_buff */
-	__u32 is_skb;       /* constant per program: picks the load helper */
-	__u32 len;          /* packet length */
+	const __u8 *data;   /* the packet's linear part, data .. data_end; for
+			     * SS_SRC_OPTS the struct ss_opts (in a map value) */
+	const __u8 *data_end;
+	__u64 src;          /* enum ss_src, a constant per program; a whole
+			     * stack slot, so that the verifier still knows it
+			     * once the cursor is spilled */
+	__u32 len;          /* packet length (SS_SRC_OPTS: bytes of options) */
 #else
 	const void *pos;    /* first byte (does not move) */
 	const void *end;    /* one past the last readable byte */
@@ -145,11 +169,100 @@ static __always_inline int ss_have(const struct ss_cursor *c, __u32 n)
 	return (__u64)c->off + n <= ss_len(c);
 }
 
+#ifdef __bpf__
+/*
+ * Copy n bytes at the constant offset off of the packet's linear part, in
+ * the widest loads aligned as the verifier assumes the packet is (two past
+ * a four-byte boundary, NET_IP_ALIGN): the IP and TCP headers in words,
+ * where memcpy() would copy byte by byte (clang knows no alignment for a
+ * packet pointer). Where the packet is not so aligned, the JITs of the
+ * architectures without strict alignment (x86-64, arm64) load unaligned;
+ * the others check alignment against that same assumption.
+ */
+#define SS_PKT_ALIGN 2
+
+static __always_inline void ss_copy_pkt(void *dst, const __u8 *data, __u32 off, __u32 n)
+{
+	__u32 head = (4 - ((SS_PKT_ALIGN + off) & 3)) & 3, i = 0;
+	const __u8 *s = data + off;
+	__u8 *d = dst;
+
+	if ((head & 1) && i < n) {
+		d[i] = s[i];
+		i += 1;
+	}
+	if ((head & 2) && i + 2 <= n) {
+		__u16 v = *(const __u16 *)(s + i);
+
+		__builtin_memcpy(d + i, &v, 2);
+		i += 2;
+	}
+#pragma unroll
+	for (; i + 4 <= n; i += 4) {
+		__u32 v = *(const __u32 *)(s + i);
+
+		__builtin_memcpy(d + i, &v, 4);
+	}
+	if (i + 2 <= n) {
+		__u16 v = *(const __u16 *)(s + i);
+
+		__builtin_memcpy(d + i, &v, 2);
+		i += 2;
+	}
+	if (i < n)
+		d[i] = s[i];
+}
+
+/*
+ * Read n (a constant, at most 8) option bytes at a variable offset, off the
+ * struct ss_opts that holds them, without moving a pointer by a variable
+ * amount (see above): the five words of raw[] are loaded at fixed offsets
+ * (the caller puts raw[] on an eight-byte boundary), the one that holds
+ * each byte is picked by comparisons, the byte by a shift. The empty asm
+ * keeps clang from turning the choice back into one load at a computed
+ * address.
+ */
+static __always_inline int ss_load_opts(const struct ss_cursor *c, __u32 off, __u8 *dst, __u32 n)
+{
+	const __u8 *raw = c->data + __builtin_offsetof(struct ss_opts, raw);
+	__u64 w0 = *(const __u64 *)raw, w1 = *(const __u64 *)(raw + 8);
+	__u64 w2 = *(const __u64 *)(raw + 16), w3 = *(const __u64 *)(raw + 24);
+	__u64 w4 = *(const __u64 *)(raw + 32);
+	__u32 k;
+
+	_Static_assert(SS_OPT_RAW_SIZE == 5 * 8, "five words");
+	asm volatile("" : "+r"(w0), "+r"(w1), "+r"(w2), "+r"(w3), "+r"(w4));
+	for (k = 0; k < n; k++) {
+		__u32 p = off + k;
+		__u64 x;
+
+		if (p >= c->len || p >= SS_OPT_RAW_SIZE)
+			return -1;
+		x = p < 16 ? (p < 8 ? w0 : w1) : p < 32 ? (p < 24 ? w2 : w3) : w4;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		dst[k] = x >> ((p & 7) * 8);
+#else
+		dst[k] = x >> ((7 - (p & 7)) * 8);
+#endif
+	}
+	return 0;
+}
+#endif
+
 /* Copy n bytes at offset off. 0 on success. */
 static __always_inline int ss_load(const struct ss_cursor *c, __u32 off, void *dst, __u32 n)
 {
 #ifdef __bpf__
-	if (c->is_skb)
+	if (c->src == SS_SRC_OPTS)
+		return __builtin_constant_p(n) && n <= 8 ? ss_load_opts(c, off, dst, n) : -1;
+	/* A constant offset into the linear part: a packet pointer moved by
+	 * a constant, which the verifier takes without CAP_PERFMON. */
+	if (__builtin_constant_p(off) && __builtin_constant_p(n) &&
+	    c->data + off + n <= c->data_end) {
+		ss_copy_pkt(dst, c->data, off, n);
+		return 0;
+	}
+	if (c->src == SS_SRC_SKB)
 		return bpf_skb_load_bytes(c->ctx, off, dst, n);
 	return bpf_xdp_load_bytes(c->ctx, off, dst, n);
 #else
@@ -253,6 +366,12 @@ static __always_inline int ss_parse_ipv4(struct ss_cursor *c, struct ss_pkt *pkt
 	pkt->daddr[0] = ip.daddr;
 	pkt->daddr[1] = pkt->daddr[2] = pkt->daddr[3] = 0;
 	l4len = tot_len ? tot_len - ihl : SS_LEN_UNKNOWN;
+	if (ihl == sizeof(ip)) {
+		/* No options, the common case, spelled apart: at a constant
+		 * offset in, the TCP header is at one too (see ss_load()). */
+		c->off += sizeof(ip);
+		return ss_parse_tcp(c, l4len, !!(frag & SS_IPV4_MF), pkt);
+	}
 	c->off += ihl;
 	return ss_parse_tcp(c, l4len, !!(frag & SS_IPV4_MF), pkt);
 }
@@ -272,6 +391,16 @@ static __always_inline int ss_parse_ipv6(struct ss_cursor *c, struct ss_pkt *pkt
 	plen = ss_ntohs(ip6.payload_len);
 	next = ip6.nexthdr;
 	c->off += sizeof(ip6);
+	if (next == SS_IPPROTO_TCP) {
+		/* No extension header, the common case, spelled apart (as
+		 * the walk below would end): at a constant offset in, the
+		 * TCP header is at one too (see ss_load()). */
+		pkt->family = 6;
+		pkt->ttl = ip6.hop_limit;
+		__builtin_memcpy(pkt->saddr, ip6.saddr, 16);
+		__builtin_memcpy(pkt->daddr, ip6.daddr, 16);
+		return ss_parse_tcp(c, plen ? plen : SS_LEN_UNKNOWN, 0, pkt);
+	}
 
 	for (i = 0; i < SS_IPV6_EXT_MAX_CHAIN; i++) {
 		if (next == SS_IPPROTO_TCP)
@@ -348,6 +477,11 @@ static __always_inline int ss_parse_eth(struct ss_cursor *c, struct ss_pkt *pkt)
 	proto = ss_ntohs(eth.proto);
 	c->off += sizeof(eth);
 	pkt->vlan_depth = 0;
+	/* Untagged, the common case, spelled apart (as the loop below would
+	 * end at once): the network header is then at a constant offset,
+	 * which the kernel reads straight from the packet (see ss_load()). */
+	if (proto == SS_ETH_P_IP || proto == SS_ETH_P_IPV6)
+		return ss_parse_l3(c, proto, pkt);
 
 	for (i = 0; i < SS_VLAN_MAX_DEPTH; i++) {
 		struct ss_hdr_vlan vh;
@@ -359,6 +493,9 @@ static __always_inline int ss_parse_eth(struct ss_cursor *c, struct ss_pkt *pkt)
 		proto = ss_ntohs(vh.proto);
 		c->off += sizeof(vh);
 		pkt->vlan_depth++;
+		/* One tag then IP, spelled apart too (as the loop would end). */
+		if (i == 0 && (proto == SS_ETH_P_IP || proto == SS_ETH_P_IPV6))
+			return ss_parse_l3(c, proto, pkt);
 	}
 	/* A third tag is left unparsed: counted as not IP. */
 	return ss_parse_l3(c, proto, pkt);
@@ -468,8 +605,8 @@ static __always_inline void ss_opt_walk_init(struct ss_opt_walk *w, const struct
 }
 
 #ifndef __bpf__
-/* Walk the option bytes copied to o->raw (the kernel walks the same bytes
- * in the packet, with the same steps under bpf_loop). */
+/* Walk the option bytes copied to o->raw (the kernel walks them too, with
+ * the same steps under bpf_loop). */
 static __always_inline void ss_walk_tcp_opts(struct ss_opts *o)
 {
 	struct ss_cursor c = { .pos = o->raw, .end = o->raw + o->raw_len, .off = 0 };

@@ -49,13 +49,26 @@ static __always_inline void count(__u32 idx)
 		(*v)++;
 }
 
-/* Where the option walk runs: a map value may be indexed by a variable
- * without CAP_PERFMON, the stack and ring buffer memory may not. */
+/* Where the option walk runs: the summary, the option bytes it reads
+ * (ss_load_opts() in parse.h) and the walk's position, in a map value.
+ * There the verifier does not follow the position from one bpf_loop step
+ * to the next; on the stack it would, and check the walk once per offset.
+ * The pad puts o.raw on an eight-byte boundary (a map value starts on
+ * one): ss_load_opts() loads it in aligned words. */
+struct ss_opts_scratch {
+	__u32 pad;
+	struct ss_opts o;
+	struct ss_opt_walk w;
+};
+
+_Static_assert((__builtin_offsetof(struct ss_opts_scratch, o) +
+		__builtin_offsetof(struct ss_opts, raw)) % 8 == 0, "o.raw eight-aligned");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct ss_opts);
+	__type(value, struct ss_opts_scratch);
 } opts_scratch SEC(".maps");
 
 /* Token bucket in nano-tokens (one event costs 1e9), refilled at
@@ -86,6 +99,52 @@ struct {
 	__type(key, struct ss_flow_key);
 	__type(value, struct ss_pending);
 } pending SEC(".maps");
+
+/*
+ * Which flows may have an entry in `pending`, so that an ACK, the packet
+ * of every established flow, looks `pending` up only when it may complete
+ * a handshake: the lookup hashes a 40-byte key (a third of what an ACK
+ * cost), this check is two array loads.
+ *
+ * A byte per hash slot of the ACK's flow. A SYN-ACK stamps its flow's slot
+ * with its epoch, now >> cfg_pend_shift, and publishes that epoch in
+ * pend_epoch (when it changed). The loader sets the shift so that an epoch
+ * is at least --timeout long: an ACK later than that after the flow's last
+ * SYN-ACK is one the handshake engine would no longer pair anyway.
+ *
+ * An ACK looks `pending` up when its slot's stamp s is within [G-2, G+1] of
+ * the published epoch G. Why that suffices, for an ACK at most one epoch
+ * after its SYN-ACK stamped e: G is the epoch of a clock read by some SYN-ACK
+ * during a program run that wrote G; such writes race only within one
+ * run, so G >= e - 1 and G <= e + 1. The stamp may since have been
+ * overwritten by another flow on the same slot, whose clock read can be
+ * older than ours by a run's length: s >= e - 1. So s - G lies in [-2, 1].
+ *
+ * Stale stamps cost only the lookup every ACK did before; nothing is
+ * missed, no timer or walk is needed, and every write is a plain store
+ * (no read-modify-write of shared bytes). Under a flood of SYN-ACKs the
+ * slots fill with stamps for up to four epochs and ACKs do the lookup.
+ */
+#define SS_PEND_SLOTS_LOG2 20                   /* 1 MiB of stamps */
+#define SS_PEND_WORDS (1u << (SS_PEND_SLOTS_LOG2 - 3))
+
+/* ceil(log2(--timeout in ns)), set by the loader; 2^34 ns = 17 s covers
+ * the default 10 s. */
+const volatile __u8 cfg_pend_shift = 34;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SS_PEND_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);   /* eight slots: a byte each, epoch mod 256 */
+} pend_stamps SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);   /* the epoch a SYN-ACK published last */
+} pend_epoch SEC(".maps");
 
 /* Flood view: SYNs per destination address and port. Per-CPU, so the
  * hot target of a flood is counted without contention. */
@@ -166,10 +225,13 @@ static __always_inline int filter_match(const struct ss_pkt *pkt)
 
 #define SS_NTOKEN 1000000000ull
 
-/* May an event of this kind be written now (monotonic ns)? */
-static __always_inline int take_token(__u8 kind, __u64 now)
+/* May an event of this kind be written now? The bucket runs on the coarse
+ * monotonic clock (a tick's resolution, the same rate on average): a few
+ * ns where bpf_ktime_get_ns() costs tens, and in a SYN flood nearly every
+ * SYN is decided here and needs no other clock. */
+static __always_inline int take_token(__u8 kind)
 {
-	__u64 cap = (__u64)cfg_event_rate * SS_NTOKEN, floor;
+	__u64 cap = (__u64)cfg_event_rate * SS_NTOKEN, floor, now;
 	struct ss_bucket *b;
 	__u32 zero = 0;
 
@@ -178,6 +240,7 @@ static __always_inline int take_token(__u8 kind, __u64 now)
 	b = bpf_map_lookup_elem(&bucket, &zero);
 	if (!b)
 		return 1;
+	now = bpf_ktime_get_coarse_ns();
 	if (now - b->last_ns >= SS_NTOKEN)
 		b->ntokens = cap;
 	else
@@ -192,48 +255,53 @@ static __always_inline int take_token(__u8 kind, __u64 now)
 	return 1;
 }
 
+/* The walk's bpf_loop context: the cursor on the option bytes, and the
+ * scratch value (the summary, the walk's position). */
 struct opt_walk_ctx {
 	struct ss_cursor c;
-	struct ss_opt_walk w;
+	struct ss_opts_scratch *s;
 };
 
 static long opt_step_cb(__u64 i __attribute__((unused)), void *ctx)
 {
-	struct opt_walk_ctx *wc = ctx;
-	struct ss_opts *o;
-	__u32 zero = 0;
+	const struct opt_walk_ctx *wc = ctx;
 
-	o = bpf_map_lookup_elem(&opts_scratch, &zero);
-	return o ? ss_opt_step(&wc->c, o, &wc->w) : 1;
+	return ss_opt_step(&wc->c, &wc->s->o, &wc->s->w);
 }
 
 /*
- * The option walk, as bpf_loop steps: the verifier checks one step, not
- * forty. A subprogram of its own so that its stack frame (which holds the
- * context pointer) is not reused by the caller: without CAP_PERFMON the
- * verifier rejects a partial overwrite of a slot that held a pointer.
+ * The walk of the option bytes copied to s->o.raw, as bpf_loop steps: the
+ * verifier checks one step, not forty. A subprogram of its own so that its
+ * stack frame (which holds the cursor's pointers) is not reused by the
+ * caller: without CAP_PERFMON the verifier rejects a partial overwrite of
+ * a slot that held a pointer.
  */
-static __noinline int walk_options(void *ctx, __u32 is_skb, __u32 len, __u32 base, __u32 optlen)
+static __noinline int walk_options(struct ss_opts_scratch *s)
 {
 	struct opt_walk_ctx wc = {
-		.c = { .ctx = ctx, .is_skb = is_skb, .len = len, .off = 0 },
-		.w = { .base = base, .len = optlen, .off = 0 },
+		.c = { .ctx = NULL, .data = (const __u8 *)&s->o, .data_end = NULL,
+		       .src = SS_SRC_OPTS, .len = s->o.raw_len, .off = 0 },
+		.s = s,
 	};
 
+	s->w.base = 0;
+	s->w.len = s->o.raw_len;
+	s->w.off = 0;
 	bpf_loop(SS_TCP_OPT_MAX_BYTES, opt_step_cb, &wc, 0);
 	return 0;
 }
 
-/* One clock read per event (`now`), shared by the bucket and the stamp. */
+/* The event's stamp is `now`, or, when 0, a clock read once the event
+ * has its place in the ring (a sampled-out or lost one needs none). */
 static __always_inline void emit(const struct ss_pkt *pkt, const struct ss_cursor *c,
 				 __u32 ifindex, __u8 dir, __u8 kind, __u64 now)
 {
-	struct ss_opts *o = NULL;
+	struct ss_opts_scratch *s = NULL;
 	struct ss_event *e;
 	__u64 flags = 0;
 	__u32 zero = 0;
 
-	if (!take_token(kind, now)) {
+	if (!take_token(kind)) {
 		count(SS_C_SAMPLED_OUT);
 		return;
 	}
@@ -242,22 +310,19 @@ static __always_inline void emit(const struct ss_pkt *pkt, const struct ss_curso
 		count(SS_C_LOST);
 		return;
 	}
-	e->ts_ns = now;
+	e->ts_ns = now ? now : bpf_ktime_get_ns();
 	e->ifindex = ifindex;
 	e->dir = dir;
 	e->kind = kind;
 	ss_fill_event(e, pkt);
 	if (kind == SS_EV_SYN || kind == SS_EV_SYNACK)
-		o = bpf_map_lookup_elem(&opts_scratch, &zero);
-	if (o) {
-		struct ss_opt_walk w;
-
-		ss_copy_tcp_opts(c, pkt, o);
-		ss_opt_walk_init(&w, pkt);
-		walk_options(c->ctx, c->is_skb, c->len, w.base, w.len);
-		if (o->present & SS_OPT_MALFORMED)
+		s = bpf_map_lookup_elem(&opts_scratch, &zero);
+	if (s) {
+		ss_copy_tcp_opts(c, pkt, &s->o);
+		walk_options(s);
+		if (s->o.present & SS_OPT_MALFORMED)
 			count(SS_C_BAD_TCP_OPT);
-		__builtin_memcpy(&e->opts, o, sizeof(e->opts));
+		__builtin_memcpy(&e->opts, &s->o, sizeof(e->opts));
 	} else {
 		__builtin_memset(&e->opts, 0, sizeof(e->opts));
 	}
@@ -332,18 +397,84 @@ static __always_inline void flow_key(struct ss_flow_key *k, const __u32 *saddr,
 	k->pad[0] = k->pad[1] = k->pad[2] = 0;
 }
 
-static __always_inline void handle(void *ctx, __u32 is_skb, __u32 len, __u32 ifindex, __u8 dir)
+/* The stamp slot of a flow (as a pending key: the ACK's direction). */
+static __always_inline __u32 pend_slot(const __u32 *saddr, const __u32 *daddr, __u16 sport,
+				       __u16 dport, __u8 family)
 {
-	struct ss_cursor c = { .ctx = ctx, .is_skb = is_skb, .len = len, .off = 0 };
-	/* Zeroed: without CAP_PERFMON the verifier rejects any read of stack
-	 * bytes not written first, padding and untaken paths included. */
-	struct ss_flow_key key = {};
+	__u64 x = ((((__u64)saddr[0] << 32) | saddr[1]) * 0x9e3779b97f4a7c15ull) ^
+		  ((((__u64)saddr[2] << 32) | saddr[3]) * 0xc2b2ae3d27d4eb4full) ^
+		  ((((__u64)daddr[0] << 32) | daddr[1]) * 0x165667b19e3779f9ull) ^
+		  ((((__u64)daddr[2] << 32) | daddr[3]) * 0xd6e8feb86659fd93ull) ^
+		  ((((__u64)sport << 24) | ((__u64)dport << 8) | family) * 0xff51afd7ed558ccdull);
+
+	x ^= x >> 29;
+	x *= 0xbf58476d1ce4e5b9ull;
+	return (__u32)(x >> (64 - SS_PEND_SLOTS_LOG2));
+}
+
+/* May the flow whose slot this is have an entry in `pending`? */
+static __always_inline int pend_maybe(__u32 slot)
+{
+	__u32 word = slot >> 3, zero = 0;
+	__u32 *g = bpf_map_lookup_elem(&pend_epoch, &zero);
+	__u64 *w = bpf_map_lookup_elem(&pend_stamps, &word);
+	__u8 s;
+
+	if (!g || !w)
+		return 1;
+	s = *w >> ((slot & 7) * 8);
+	return (__u8)(s - (__u8)*g + 2) <= 3;   /* s - G in [-2, 1], mod 256 */
+}
+
+/* Before a SYN-ACK's insert (an ACK that finds the stamp old finds no
+ * entry either): stamp its flow's slot with its epoch, and publish that
+ * epoch. The byte is stored at a fixed offset on each path: a variable
+ * index into a map value makes the verifier, without CAP_PERFMON, compare
+ * states exactly (see parse.h). */
+static __always_inline void pend_stamp(__u32 slot, __u64 now)
+{
+	__u32 word = slot >> 3, zero = 0, epoch = now >> cfg_pend_shift;
+	__u8 *w = bpf_map_lookup_elem(&pend_stamps, &word);
+	__u32 *g = bpf_map_lookup_elem(&pend_epoch, &zero);
+	__u8 stamp = epoch;
+
+	if (g && *g != epoch)
+		*g = epoch;     /* written only when it changes: no shared line
+				 * dirtied per SYN-ACK */
+	if (!w)
+		return;
+	switch (slot & 7) {
+	case 0: w[0] = stamp; break;
+	case 1: w[1] = stamp; break;
+	case 2: w[2] = stamp; break;
+	case 3: w[3] = stamp; break;
+	case 4: w[4] = stamp; break;
+	case 5: w[5] = stamp; break;
+	case 6: w[6] = stamp; break;
+	default: w[7] = stamp; break;
+	}
+}
+
+static __always_inline void handle(void *ctx, const void *data, const void *data_end,
+				   __u32 is_skb, __u32 len, __u32 ifindex, __u8 dir)
+{
+	struct ss_cursor c = { .ctx = ctx, .data = data, .data_end = data_end,
+			       .src = is_skb ? SS_SRC_SKB : SS_SRC_XDP, .len = len, .off = 0 };
+	/* Not zeroed: without CAP_PERFMON the verifier rejects any read of
+	 * stack bytes not written first, but every path writes all it reads
+	 * (the parser every field of pkt it returns SS_PARSE_TCP for,
+	 * flow_key() the key's padding too). */
+	struct ss_flow_key key;
 	struct ss_pending *pend;
-	struct ss_pkt pkt = {};
+	struct ss_pkt pkt;
 	int res, kind;
 
 	count(SS_C_PACKETS);
 
+	/* Keep pkt in memory: clang would otherwise hold each field in a
+	 * register and, from every return of the parser, carry the zeros
+	 * (stores of each field on each path out of it). */
+	asm volatile("" : : "r"(&pkt) : "memory");
 	res = ss_parse_eth(&c, &pkt);
 	if (res != SS_PARSE_TCP) {
 		count(ss_parse_counter(res));
@@ -363,7 +494,7 @@ static __always_inline void handle(void *ctx, __u32 is_skb, __u32 len, __u32 ifi
 			count_target(&pkt);
 			count_source(&pkt);
 		}
-		emit(&pkt, &c, ifindex, dir, kind, bpf_ktime_get_ns());
+		emit(&pkt, &c, ifindex, dir, kind, 0);
 		break;
 	case SS_EV_SYNACK: {
 		__u64 now = bpf_ktime_get_ns();
@@ -372,6 +503,7 @@ static __always_inline void handle(void *ctx, __u32 is_skb, __u32 len, __u32 ifi
 		count(SS_C_SYNACK);
 		/* The completing ACK flows the other way: client to server. */
 		flow_key(&key, pkt.daddr, pkt.saddr, pkt.dport, pkt.sport, pkt.family);
+		pend_stamp(pend_slot(pkt.daddr, pkt.saddr, pkt.dport, pkt.sport, pkt.family), now);
 		bpf_map_update_elem(&pending, &key, &p, BPF_ANY);
 		emit(&pkt, &c, ifindex, dir, kind, now);
 		break;
@@ -379,23 +511,29 @@ static __always_inline void handle(void *ctx, __u32 is_skb, __u32 len, __u32 ifi
 	case SS_EV_RST:
 		count(SS_C_RST);
 		/* A reset handshake will never complete: forget it either way. */
-		flow_key(&key, pkt.saddr, pkt.daddr, pkt.sport, pkt.dport, pkt.family);
-		bpf_map_delete_elem(&pending, &key);
-		flow_key(&key, pkt.daddr, pkt.saddr, pkt.dport, pkt.sport, pkt.family);
-		bpf_map_delete_elem(&pending, &key);
-		emit(&pkt, &c, ifindex, dir, kind, bpf_ktime_get_ns());
+		if (pend_maybe(pend_slot(pkt.saddr, pkt.daddr, pkt.sport, pkt.dport, pkt.family))) {
+			flow_key(&key, pkt.saddr, pkt.daddr, pkt.sport, pkt.dport, pkt.family);
+			bpf_map_delete_elem(&pending, &key);
+		}
+		if (pend_maybe(pend_slot(pkt.daddr, pkt.saddr, pkt.dport, pkt.sport, pkt.family))) {
+			flow_key(&key, pkt.daddr, pkt.saddr, pkt.dport, pkt.sport, pkt.family);
+			bpf_map_delete_elem(&pending, &key);
+		}
+		emit(&pkt, &c, ifindex, dir, kind, 0);
 		break;
 	case SS_EV_FIN:
 		count(SS_C_FIN);
 		break;
 	case SS_EV_ACK:
+		if (!pend_maybe(pend_slot(pkt.saddr, pkt.daddr, pkt.sport, pkt.dport, pkt.family)))
+			break;
 		flow_key(&key, pkt.saddr, pkt.daddr, pkt.sport, pkt.dport, pkt.family);
 		pend = bpf_map_lookup_elem(&pending, &key);
 		if (!pend || pend->expect_ack != pkt.ack)
 			break;
 		bpf_map_delete_elem(&pending, &key);
 		count(SS_C_ACK_COMPLETE);
-		emit(&pkt, &c, ifindex, dir, kind, bpf_ktime_get_ns());
+		emit(&pkt, &c, ifindex, dir, kind, 0);
 		break;
 	}
 }
@@ -403,21 +541,24 @@ static __always_inline void handle(void *ctx, __u32 is_skb, __u32 len, __u32 ifi
 SEC("xdp")
 int ss_xdp_ingress(struct xdp_md *ctx)
 {
-	handle(ctx, 0, bpf_xdp_get_buff_len(ctx), ctx->ingress_ifindex, SS_DIR_IN);
+	handle(ctx, (void *)(long)ctx->data, (void *)(long)ctx->data_end, 0,
+	       bpf_xdp_get_buff_len(ctx), ctx->ingress_ifindex, SS_DIR_IN);
 	return XDP_PASS;
 }
 
 SEC("tc")
 int ss_tc_ingress(struct __sk_buff *skb)
 {
-	handle(skb, 1, skb->len, skb->ifindex, SS_DIR_IN);
+	handle(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, 1, skb->len,
+	       skb->ifindex, SS_DIR_IN);
 	return SS_TC_NEUTRAL;
 }
 
 SEC("tc")
 int ss_tc_egress(struct __sk_buff *skb)
 {
-	handle(skb, 1, skb->len, skb->ifindex, SS_DIR_OUT);
+	handle(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, 1, skb->len,
+	       skb->ifindex, SS_DIR_OUT);
 	return SS_TC_NEUTRAL;
 }
 

@@ -142,6 +142,22 @@ struct ss_pending {
 	__u64 ts_ns;
 };
 
+/* The kernel's pending filter (bpf/synscope.bpf.c, pend_maybe()) ages
+ * its stamps in epochs of 2^shift ns, at least the handshake timeout long
+ * (an ACK later than that would no longer be paired) and at least 2^24 ns,
+ * far longer than one program run. */
+#define SS_PEND_SHIFT_MIN 24
+#define SS_PEND_SHIFT_MAX 62
+
+static inline __u8 ss_pend_shift(__u64 timeout_ns)
+{
+	__u8 shift = SS_PEND_SHIFT_MIN;
+
+	while (shift < SS_PEND_SHIFT_MAX && (1ull << shift) < timeout_ns)
+		shift++;
+	return shift;
+}
+
 /* Host filter entries (LPM trie): prefix length then address bytes. */
 struct ss_lpm_v4 {
 	__u32 prefixlen;

@@ -7,6 +7,7 @@
  *
  * Needs root (CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -77,6 +78,7 @@ struct cfg {
 	__u32 nports;
 	__u8 host_v4, host_v6;
 	__u32 ringbuf_bytes;            /* 0 = as compiled */
+	__u8 pend_shift;                /* 0 = as compiled */
 };
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -107,6 +109,8 @@ static struct env *env_new(const struct cfg *cfg)
 		s->rodata->cfg_host_v4 = cfg->host_v4;
 		s->rodata->cfg_host_v6 = cfg->host_v6;
 		s->rodata->cfg_host_filter = cfg->host_v4 || cfg->host_v6;
+		if (cfg->pend_shift)
+			s->rodata->cfg_pend_shift = cfg->pend_shift;
 		if (cfg->ringbuf_bytes)
 			assert_int_equal(bpf_map__set_max_entries(s->maps.events,
 								  cfg->ringbuf_bytes), 0);
@@ -716,6 +720,140 @@ static void test_handshake_rst(void **state)
 	}
 }
 
+/* ---- the pending filter (pend_maybe() in bpf/synscope.bpf.c) ----------- */
+
+/* The only entry of `pending`, and the epoch the SYN-ACK published. */
+static void pending_only_entry(struct env *e, struct ss_flow_key *k, struct ss_pending *v)
+{
+	int fd = bpf_map__fd(e->skel->maps.pending);
+	struct ss_flow_key next;
+
+	assert_int_equal(bpf_map_get_next_key(fd, NULL, k), 0);
+	assert_int_equal(bpf_map_get_next_key(fd, k, &next), -ENOENT);
+	assert_int_equal(bpf_map_lookup_elem(fd, k, v), 0);
+}
+
+static __u32 pend_epoch_get(struct env *e)
+{
+	__u32 zero = 0, g;
+
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.pend_epoch), &zero, &g), 0);
+	return g;
+}
+
+static void pend_epoch_set(struct env *e, __u32 g)
+{
+	__u32 zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(e->skel->maps.pend_epoch), &zero, &g,
+					     BPF_ANY), 0);
+}
+
+/*
+ * An ACK looks the pending table up only when its flow's stamp s is within
+ * [G-2, G+1] (mod 256) of the published epoch G. The SYN-ACK stamps and
+ * publishes its own epoch; the test then moves G around s, puts the entry
+ * back from userspace each time, and the ACK must complete exactly inside
+ * the window, and find nothing outside it although the entry is there.
+ */
+static void test_pending_filter_window(void **state)
+{
+	struct env *e = *state;
+	int fd = bpf_map__fd(e->skel->maps.pending), fam, d;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		struct tp_flow syn = tp_flow_client(fam, TP_SYN);
+		struct tp_flow synack, ack, rst;
+		struct ss_flow_key k;
+		struct ss_pending v, left;
+		__u32 g0;
+
+		syn.sport = 43000;
+		synack = tp_flow_synack(&syn);
+		ack = tp_flow_ack(&synack);
+		env_reset(e);
+		EXPECT_EVENT(e, P_XDP, &synack, SS_EV_SYNACK, SS_C_TCP, SS_C_SYNACK, SS_C_EVENTS);
+		pending_only_entry(e, &k, &v);
+		g0 = pend_epoch_get(e);
+		/* The epoch is the SYN-ACK's clock >> the compiled shift. */
+		assert_int_equal(g0, (__u32)(v.ts_ns >> e->skel->rodata->cfg_pend_shift));
+
+		for (d = -4; d <= 3; d++) {
+			/* s - G = d: G = s - d, also across the byte's wrap. */
+			pend_epoch_set(e, g0 - (__u32)d + (d == 3 ? 256 * 7 : 0));
+			assert_int_equal(bpf_map_update_elem(fd, &k, &v, BPF_ANY), 0);
+			if (d >= -2 && d <= 1) {
+				EXPECT_EVENT(e, P_TC_IN, &ack, SS_EV_ACK,
+					     SS_C_TCP, SS_C_ACK_COMPLETE, SS_C_EVENTS);
+				assert_int_equal(bpf_map_lookup_elem(fd, &k, &left), -ENOENT);
+			} else {
+				EXPECT_NO_EVENT(e, P_TC_IN, &ack, SS_C_TCP);
+				/* Not looked up, so not consumed either. */
+				assert_int_equal(bpf_map_lookup_elem(fd, &k, &left), 0);
+			}
+		}
+		/* A RST's two deletes go through the same filter: outside the
+		 * window the entry stays, inside it goes. */
+		rst = ack;
+		rst.flags = TP_RST;
+		pend_epoch_set(e, g0 + 100);
+		assert_int_equal(bpf_map_update_elem(fd, &k, &v, BPF_ANY), 0);
+		EXPECT_EVENT(e, P_TC_EG, &rst, SS_EV_RST, SS_C_TCP, SS_C_RST, SS_C_EVENTS);
+		assert_int_equal(bpf_map_lookup_elem(fd, &k, &left), 0);
+		pend_epoch_set(e, g0);
+		EXPECT_EVENT(e, P_TC_EG, &rst, SS_EV_RST, SS_C_TCP, SS_C_RST, SS_C_EVENTS);
+		assert_int_equal(bpf_map_lookup_elem(fd, &k, &left), -ENOENT);
+	}
+}
+
+/*
+ * Stamps age with the clock: epochs of 2^24 ns (16.8 ms) here. A SYN-ACK,
+ * then, at least three epochs later, another flow's SYN-ACK, which
+ * publishes its epoch: the first flow's ACK is no longer looked up (the
+ * handshake engine would have timed it out long before, with --timeout
+ * setting the shift); the second's still completes.
+ */
+static void test_pending_filter_ages(void **state)
+{
+	struct cfg cfg = { .pend_shift = 24 };
+	struct env *e = env_new(&cfg);
+	int fd = bpf_map__fd(e->skel->maps.pending), i;
+	struct tp_flow syn = tp_flow_client(4, TP_SYN);
+	struct tp_flow synack_a, ack_a, synack_b, ack_b;
+	struct ss_flow_key ka, kb, k;
+	struct ss_pending va, vb;
+	__u32 ea, eb;
+
+	(void)state;
+	syn.sport = 43100;
+	synack_a = tp_flow_synack(&syn);
+	ack_a = tp_flow_ack(&synack_a);
+	syn.sport = 43101;
+	synack_b = tp_flow_synack(&syn);
+	ack_b = tp_flow_ack(&synack_b);
+
+	EXPECT_EVENT(e, P_XDP, &synack_a, SS_EV_SYNACK, SS_C_TCP, SS_C_SYNACK, SS_C_EVENTS);
+	pending_only_entry(e, &ka, &va);
+	ea = va.ts_ns >> 24;
+	for (i = 0; i < 200 && (now_ns() >> 24) < (__u64)ea + 4; i++)
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	EXPECT_EVENT(e, P_XDP, &synack_b, SS_EV_SYNACK, SS_C_TCP, SS_C_SYNACK, SS_C_EVENTS);
+	assert_int_equal(bpf_map_get_next_key(fd, NULL, &k), 0);
+	kb = memcmp(&k, &ka, sizeof(k)) ? k : ka;
+	if (!memcmp(&kb, &ka, sizeof(kb)))
+		assert_int_equal(bpf_map_get_next_key(fd, &ka, &kb), 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, &kb, &vb), 0);
+	eb = vb.ts_ns >> 24;
+	assert_int_equal(pend_epoch_get(e), eb);
+	/* At least three epochs apart, far from the stamp byte's wrap. */
+	assert_in_range(eb - ea, 3, 200);
+
+	EXPECT_NO_EVENT(e, P_XDP, &ack_a, SS_C_TCP);
+	assert_int_equal(bpf_map_lookup_elem(fd, &ka, &va), 0);  /* still there */
+	EXPECT_EVENT(e, P_XDP, &ack_b, SS_EV_ACK, SS_C_TCP, SS_C_ACK_COMPLETE, SS_C_EVENTS);
+	env_free(e);
+}
+
 /* The completing ACK may carry data: the event reports its length. */
 static void test_handshake_ack_with_payload(void **state)
 {
@@ -1064,6 +1202,8 @@ int main(void)
 		cmocka_unit_test_setup(test_handshake_mismatch, setup_g_env),
 		cmocka_unit_test_setup(test_handshake_rst, setup_g_env),
 		cmocka_unit_test_setup(test_handshake_ack_with_payload, setup_g_env),
+		cmocka_unit_test_setup(test_pending_filter_window, setup_g_env),
+		cmocka_unit_test(test_pending_filter_ages),
 		cmocka_unit_test_setup(test_malformed_syn_options, setup_g_env),
 		cmocka_unit_test_setup(test_short_input, setup_g_env),
 		cmocka_unit_test_setup(test_garbage_matches_host_parser, setup_g_env),

@@ -140,6 +140,20 @@ static void test_prefix_match(void **state)
 	assert_true(ss_prefix_match(&p, 4, a));
 }
 
+/* The kernel's pending-filter epoch, from --timeout: the smallest power
+ * of two of ns not shorter than it, within [2^24, 2^62]. */
+static void test_pend_shift(void **state)
+{
+	(void)state;
+	assert_int_equal(ss_pend_shift(10ull * 1000000000ull), 34);    /* default 10 s */
+	assert_int_equal(ss_pend_shift(1ull << 34), 34);
+	assert_int_equal(ss_pend_shift((1ull << 34) + 1), 35);
+	assert_int_equal(ss_pend_shift((1ull << 33) - 1), 33);
+	assert_int_equal(ss_pend_shift(1), SS_PEND_SHIFT_MIN);
+	assert_int_equal(ss_pend_shift(1000000), SS_PEND_SHIFT_MIN);   /* 1 ms */
+	assert_int_equal(ss_pend_shift(~0ull), SS_PEND_SHIFT_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +161,7 @@ int main(void)
 		cmocka_unit_test(test_full_set),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_prefix_match),
+		cmocka_unit_test(test_pend_shift),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

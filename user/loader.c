@@ -92,6 +92,7 @@ int ss_loader_load(struct ss_loader *l, const struct ss_options *o, char *err, s
 	s->rodata->cfg_wakeup_bytes = o->ringbuf_kib * 1024 / 8;
 	s->rodata->cfg_event_rate = o->event_rate;
 	s->rodata->cfg_flood = o->top;
+	s->rodata->cfg_pend_shift = ss_pend_shift(o->timeout_ns);
 	if (bpf_map__set_max_entries(s->maps.events, o->ringbuf_kib * 1024))
 		return fail(err, n, "bad ring buffer size %u KiB", o->ringbuf_kib);
 
