@@ -365,7 +365,7 @@ static void path_of(const struct krow *k, const struct kres *r, char *buf, size_
 	else if (r->d[SS_C_NOT_IP])
 		snprintf(buf, n, "not IP: counted, no event");
 	else if (r->d[SS_C_TCP])
-		snprintf(buf, n, "ACK, no pending SYN-ACK (lookup miss): no event");
+		snprintf(buf, n, "ACK, no pending SYN-ACK: no event");
 	else
 		snprintf(buf, n, "?");
 }

@@ -45,6 +45,8 @@ VARIANTS=(
 	'no pending lookup|the pending-table lookup of an ACK|s/pend = bpf_map_lookup_elem\(&pending, &key\);/pend = NULL;/'
 	'no pending update|the pending-table insert of a SYN-ACK|s/\t\tbpf_map_update_elem\(&pending, &key, &p, BPF_ANY\);\n/\t\t(void)p;\n/'
 	'no pending deletes|the two pending-table deletes of a RST|s/(case SS_EV_RST:.*?)\t\tbpf_map_delete_elem\(&pending, &key\);\n(.*?)\t\tbpf_map_delete_elem\(&pending, &key\);\n/$1$2/s'
+	'plain hash pending table|the LRU of the pending table: BPF_MAP_TYPE_HASH (full = inserts fail) in place of LRU_HASH|s/(__uint\(type, )BPF_MAP_TYPE_LRU_HASH(\);\n\t__uint\(max_entries, 65536\);\n\t__type\(key, struct ss_flow_key\);\n\t__type\(value, struct ss_pending\);)/$1BPF_MAP_TYPE_HASH$2/'
+	'per-CPU LRU lists|the LRU lists shared by all CPUs: BPF_F_NO_COMMON_LRU on the pending table|s/(__uint\(type, BPF_MAP_TYPE_LRU_HASH\);\n\t__uint\(max_entries, 65536\);\n)(\t__type\(key, struct ss_flow_key\);\n\t__type\(value, struct ss_pending\);)/$1\t__uint(map_flags, BPF_F_NO_COMMON_LRU);\n$2/'
 	'no option walk|the bpf_loop walk of the TCP options (the bytes are still copied)|s/\n\t\twalk_options\([^;]*\);\n/\n/'
 	'no clock|bpf_ktime_get_ns (events stamped 0)|s/bpf_ktime_get_ns\(\)/0/g'
 )

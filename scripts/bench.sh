@@ -592,7 +592,9 @@ vs() { # variant class -> its saving in % of the class, "" if not measured
 src_has() { grep -q -- "$2" "$SNAP/$1" 2>/dev/null; }
 big() { [ -n "${1:-}" ] && [ "$1" -ge 10 ]; }  # a measured saving worth a line
 kernel_note() {
-	local ack nontcp syn full parse lookup walk walk_sa walk_v6 upd del clk b0 b1 a0 a1 x
+	# Empty unless measured (variants is an opt-in part).
+	local ack="" nontcp="" syn="" full="" parse="" lookup="" walk="" walk_sa="" walk_v6=""
+	local upd="" del="" clk="" filt="" plain="" pcpu="" b0="" b1="" a0="" a1="" x=""
 	ack=$(kv ss_xdp_ingress "established ACK") nontcp=$(kv ss_xdp_ingress non-TCP)
 	syn=$(kv ss_xdp_ingress SYN) full=$(kv ss_xdp_ingress "SYN, ring full")
 	# The machine's speed: the spread of the bare program and the
@@ -611,10 +613,15 @@ kernel_note() {
 		walk=$(vv "no option walk" SYN) walk_sa=$(vv "no option walk" SYN-ACK)
 		walk_v6=$(vv "no option walk" "IPv6 SYN, extension headers")
 		upd=$(vv "no pending update" SYN-ACK) del=$(vv "no pending deletes" RST)
-		clk=$(vv "no clock" "SYN, ring full")
+		clk=$(vv "no clock" SYN)
+		filt=$(vv "no pending filter" "established ACK")
+		plain=$(vv "plain hash pending table" SYN-ACK)
+		pcpu=$(vv "per-CPU LRU lists" SYN-ACK)
 	fi
 	x="- **Every packet pays for the parse** (established ACK $ack ns, non-TCP $nontcp ns over bare${parse:+; the parse alone, variant \"return after parsing\", is about $parse ns of the established ACK})."
-	if src_has parse.h 'return bpf_xdp_load_bytes(c->ctx, off, dst, n);' && ! src_has parse.h 'data_end'; then
+	if src_has parse.h 'data_end'; then
+		x+=" Headers at constant offsets (the common layouts) are read straight from the packet, the rest with a load helper; what is left is the parse itself and the per-CPU counters."
+	elif src_has parse.h 'return bpf_xdp_load_bytes(c->ctx, off, dst, n);'; then
 		x+=" Each header is copied out with a helper call (bpf_xdp_load_bytes / bpf_skb_load_bytes, then a memcpy): Ethernet, IP, TCP, three calls for an ACK, more for tags and extension headers. The parser does this on purpose: it never moves a packet pointer by a variable amount, which the verifier allows only with CAP_PERFMON. Fix: a fast path with direct packet access at constant offsets (allowed without CAP_PERFMON) for the common frames (Ethernet + IPv4 without options + TCP, Ethernet + IPv6 + TCP), the helpers only for the rest."
 	fi
 	echo "$x"
@@ -624,12 +631,15 @@ kernel_note() {
 		x+=" An LRU hash lookup keyed by 40 bytes (jhash over the whole key), for the one ACK in many that completes a handshake. Fix: look up only when something may be pending (a small array indexed by a cheap hash of the 4-tuple, set by the SYN-ACK, read first with an inlined lookup), and a 16-byte key for IPv4."
 	fi
 	[ -n "$lookup" ] && echo "$x"
+	if src_has synscope.bpf.c 'pend_stamps'; then
+		echo "- **The pending filter**: an ACK looks the pending table up only when its flow's stamp is recent (pend_maybe() in bpf/synscope.bpf.c). The established-ACK class is a flow with no stamp; an ACK whose slot is stamped (a flow with a recent SYN-ACK, or most flows under a SYN-ACK flood) still pays the lookup: the completing-ACK probe above shows that path (its runs after the first).${filt:+ Variant \"no pending filter\" (every ACK looks up): $(vs "no pending filter" "established ACK") of an established ACK, about $filt ns.}"
+	fi
 	big "$walk" || walk=""
 	x="- **Events pay for the TCP option walk**${walk:+ ($(vs "no option walk" SYN) of a SYN, about $walk ns; ${walk_sa:-?} ns of a SYN-ACK, ${walk_v6:-?} of the IPv6 SYN; variant \"no option walk\")}."
 	if src_has synscope.bpf.c 'walk_options(' && ! src_has parse.h 'SS_SRC_OPTS'; then
 		x+=" One bpf_loop step per option, each reading its bytes again from the packet with the load helper (one to three calls per option, twelve for Linux's SYN options), although ss_copy_tcp_opts has already copied the same bytes into the per-CPU scratch value. Fix: walk that copy instead of the packet: one helper call in all."
 	else
-		x+=" (The walk runs over the per-CPU copy of the option bytes in this source; what is left is its bpf_loop steps and per-byte reads: see bpf/parse.h.)"
+		x+=" The walk runs over the per-CPU copy of the option bytes (bpf_loop steps, each picking bytes out of five loaded words: see ss_load_opts() in bpf/parse.h). Fix: leave the walk to userspace: the event already carries the raw option bytes and the host build has the same walk; the SS_C_BAD_TCP_OPT count would move out of the kernel with it."
 	fi
 	[ -n "$walk" ] && echo "$x"
 	big "$upd" || upd=""
@@ -638,13 +648,15 @@ kernel_note() {
 		x+=" An update of an LRU hash takes a free element from the LRU lists (bpf_lru_pop_free; with the common LRU, a lock shared by all CPUs) and, when the key exists as in this test, pushes the old one back. Fix: BPF_F_NO_COMMON_LRU (per-CPU LRU lists), and a lookup first so a retransmitted SYN-ACK refreshes its entry in place."
 	fi
 	[ -n "$upd" ] && echo "$x"
+	big "$plain" && echo "- **Variant \"plain hash pending table\"** (BPF_MAP_TYPE_HASH, no LRU): $(vs "plain hash pending table" SYN-ACK) of a SYN-ACK, about $plain ns; but a full plain hash refuses inserts, so a flood of unanswered SYN-ACKs would lock new handshakes out until userspace swept the table."
+	big "$pcpu" && echo "- **Variant \"per-CPU LRU lists\"** (BPF_F_NO_COMMON_LRU): $(vs "per-CPU LRU lists" SYN-ACK) of a SYN-ACK, about $pcpu ns."
 	big "$del" || del=""
 	x="- **A RST pays for the pending deletes**${del:+ ($(vs "no pending deletes" RST), about $del ns; variant \"no pending deletes\")}."
 	if src_has synscope.bpf.c 'bpf_map_delete_elem(&pending, &key);' && ! src_has synscope.bpf.c 'pend_stamps'; then
 		x+=" Both directions' keys are deleted, each a hash and a bucket lock, whether or not anything is pending. Fix: delete only what a cheap check says may be pending."
 	fi
 	[ -n "$del" ] && echo "$x"
-	big "$clk" && echo "- **Every event reads the clock**${clk:+ ($(vs "no clock" "SYN, ring full") of a SYN whose event is lost, about $clk ns; variant \"no clock\")}: bpf_ktime_get_ns; a VM's clock read is slow. No cheaper clock has microsecond resolution (bpf_ktime_get_coarse_ns ticks in milliseconds)."
+	big "$clk" && echo "- **Every event reads the clock**${clk:+ ($(vs "no clock" SYN) of a SYN, about $clk ns; variant \"no clock\")}: bpf_ktime_get_ns, once the event has its place in the ring; a VM's clock read is slow. No cheaper clock has microsecond resolution (bpf_ktime_get_coarse_ns, which the token bucket uses, ticks in milliseconds)."
 	if [ "$syn" != "?" ] && [ "$full" != "?" ]; then
 		echo "- **Writing the event**: a SYN whose event is written costs $((syn - full)) ns more than one whose event is lost to a full ring ($syn vs. $full ns)${walk:+; about $walk ns of that is the option walk, the rest the ring reserve, the 136-byte fill, the ring query and the submit}."
 	fi
