@@ -661,6 +661,11 @@ kernel_note() {
 	if [ "$syn" != "?" ] && [ "$full" != "?" ]; then
 		echo "- **Writing the event**: a SYN whose event is written costs $((syn - full)) ns more than one whose event is lost to a full ring ($syn vs. $full ns)${walk:+; about $walk ns of that is the option walk, the rest the ring reserve, the 136-byte fill, the ring query and the submit}."
 	fi
+	x=$(kv ss_xdp_ingress "SYN, top (flood maps), --event-rate 20000")
+	b0=$(kv ss_xdp_ingress "SYN, default --event-rate 20000")
+	if [ "$x" != "?" ] && [ "$b0" != "?" ] && src_has synscope.bpf.c 'count_target(&pkt)'; then
+		echo "- **top's flood maps** (a sampled-out SYN costs $x ns in top, $b0 ns without: $((x - b0)) ns more; not split by a variant): every SYN counts its target in a per-CPU LRU hash (a 20-byte key hashed by the map, plus the LRU's bookkeeping) and its source in the four-row count-min sketch (a four-round mix of the address per row, five array updates). Fix, if top must get cheaper: one hash of the source from which all four columns are derived, and the targets in a direct-mapped per-CPU array indexed by a hash, with the key kept in the value to catch collisions."
+	fi
 	echo ""
 	echo "The per-packet classes (established ACK, non-TCP, filtered-out) set what line rate costs: nearly every packet is one of them. The event classes (SYN, SYN-ACK, completing ACK, RST, IPv6 and VLAN SYN) come a few per connection; under a SYN flood the default --event-rate samples SYN events out, the cheaper \"SYN, default --event-rate 20000\" row."
 }
