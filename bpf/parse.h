@@ -519,9 +519,9 @@ static __always_inline void ss_copy_tcp_opts(const struct ss_cursor *c,
 	o->raw_len = len;
 }
 
-/* State of an option walk: bytes [base, base + len) of the cursor's data. */
+/* State of an option walk over the copied option bytes (struct ss_opts
+ * raw[], read through a cursor): bytes [0, len), the next at off. */
 struct ss_opt_walk {
-	__u32 base;
 	__u32 len;
 	__u32 off;
 };
@@ -543,7 +543,7 @@ static __always_inline int ss_opt_step(const struct ss_cursor *c, struct ss_opts
 
 	if (off >= len || len > SS_TCP_OPT_MAX_BYTES)
 		return 1;
-	if (ss_load(c, w->base + off, tlv, 1))
+	if (ss_load(c, off, tlv, 1))
 		return 1;
 	n = o->nkinds;
 	if (n < SS_OPT_KINDS_MAX) {
@@ -570,7 +570,7 @@ static __always_inline int ss_opt_step(const struct ss_cursor *c, struct ss_opts
 		w->off = off + 1;
 		return 0;
 	}
-	if (off + 2 > len || ss_load(c, w->base + off, tlv, 2)) {
+	if (off + 2 > len || ss_load(c, off, tlv, 2)) {
 		o->present |= SS_OPT_MALFORMED;
 		return 1;
 	}
@@ -579,15 +579,15 @@ static __always_inline int ss_opt_step(const struct ss_cursor *c, struct ss_opts
 		o->present |= SS_OPT_MALFORMED;
 		return 1;
 	}
-	if (tlv[0] == 2 && olen == 4 && !ss_load(c, w->base + off + 2, v, 2)) {
+	if (tlv[0] == 2 && olen == 4 && !ss_load(c, off + 2, v, 2)) {
 		o->mss = ((__u16)v[0] << 8) | v[1];
 		o->present |= SS_OPT_MSS;
-	} else if (tlv[0] == 3 && olen == 3 && !ss_load(c, w->base + off + 2, v, 1)) {
+	} else if (tlv[0] == 3 && olen == 3 && !ss_load(c, off + 2, v, 1)) {
 		o->wscale = v[0];
 		o->present |= SS_OPT_WSCALE;
 	} else if (tlv[0] == 4 && olen == 2) {
 		o->present |= SS_OPT_SACK_OK;
-	} else if (tlv[0] == 8 && olen == 10 && !ss_load(c, w->base + off + 2, v, 8)) {
+	} else if (tlv[0] == 8 && olen == 10 && !ss_load(c, off + 2, v, 8)) {
 		o->ts_val = ((__u32)v[0] << 24) | ((__u32)v[1] << 16) | ((__u32)v[2] << 8) | v[3];
 		o->ts_ecr = ((__u32)v[4] << 24) | ((__u32)v[5] << 16) | ((__u32)v[6] << 8) | v[7];
 		o->present |= SS_OPT_TS;
@@ -596,21 +596,13 @@ static __always_inline int ss_opt_step(const struct ss_cursor *c, struct ss_opts
 	return 0;
 }
 
-/* Start a walk over a parsed segment's options. */
-static __always_inline void ss_opt_walk_init(struct ss_opt_walk *w, const struct ss_pkt *pkt)
-{
-	w->base = pkt->tcp_off + sizeof(struct ss_hdr_tcp);
-	w->len = pkt->doff - sizeof(struct ss_hdr_tcp);
-	w->off = 0;
-}
-
 #ifndef __bpf__
 /* Walk the option bytes copied to o->raw (the kernel walks them too, with
  * the same steps under bpf_loop). */
 static __always_inline void ss_walk_tcp_opts(struct ss_opts *o)
 {
 	struct ss_cursor c = { .pos = o->raw, .end = o->raw + o->raw_len, .off = 0 };
-	struct ss_opt_walk w = { .base = 0, .len = o->raw_len, .off = 0 };
+	struct ss_opt_walk w = { .len = o->raw_len, .off = 0 };
 	int i;
 
 	o->nkinds = 0;

@@ -284,7 +284,6 @@ static __noinline int walk_options(struct ss_opts_scratch *s)
 		.s = s,
 	};
 
-	s->w.base = 0;
 	s->w.len = s->o.raw_len;
 	s->w.off = 0;
 	bpf_loop(SS_TCP_OPT_MAX_BYTES, opt_step_cb, &wc, 0);

@@ -91,17 +91,18 @@ static int reverse_flow(const struct ss_pkt *pkt, const struct ss_pkt *a)
 	       pkt->dport == a->sport;
 }
 
-/* The kernel's walk: over the option bytes in the packet, one
- * ss_opt_step per bpf_loop iteration. */
+/* An independent walk: over the option bytes where they sit in the
+ * packet (a cursor on them), with the step function the kernel runs once
+ * per bpf_loop iteration; the event's summary comes from the copy. */
 static void walk_in_packet(const uint8_t *data, size_t len, const struct ss_pkt *pkt,
 			   struct ss_opts *o)
 {
-	struct ss_cursor c = { .pos = data, .end = data + len, .off = 0 };
-	struct ss_opt_walk w;
+	const uint8_t *opts = data + pkt->tcp_off + sizeof(struct ss_hdr_tcp);
+	struct ss_cursor c = { .pos = opts, .end = data + len, .off = 0 };
+	struct ss_opt_walk w = { .len = pkt->doff - sizeof(struct ss_hdr_tcp), .off = 0 };
 	int i;
 
 	memset(o, 0, sizeof(*o));
-	ss_opt_walk_init(&w, pkt);
 	for (i = 0; i < SS_TCP_OPT_MAX_BYTES; i++)
 		if (ss_opt_step(&c, o, &w))
 			break;
