@@ -29,7 +29,7 @@ USER_OBJ  := $(patsubst user/%.c,$(BUILD)/%.o,$(USER_SRC))
 include tests/capture.mk
 include bench/bench.mk
 # make fuzz, the corpus and malformed-packet suites (tests/fuzz.mk)
--include tests/fuzz.mk
+include tests/fuzz.mk
 
 TESTS     := $(BUILD)/test_parse $(BUILD)/test_parse_asan $(BUILD)/test_bpf \
 	     $(BUILD)/test_handshake $(BUILD)/test_options $(BUILD)/test_flood \

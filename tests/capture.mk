@@ -19,7 +19,9 @@ $(BUILD)/test_capture: tests/test_capture.c $(CAPTURE_BUILD) $(BUILD)/synscope |
 AGREE_SRC := tests/test_agree.c tests/test_agree_kernel.c tests/test_agree_host.c tests/capture_build.c \
 	     user/loader.c user/options.c user/handshake.c user/output.c \
 	     user/flood.c user/flood_offline.c user/privs.c user/tc_list.c
+# What AGREE_SRC includes; tests/fuzz.mk's suites depend on it too.
+AGREE_DEPS := tests/test_agree.h $(CAPTURE_BUILD) user/capture.c $(wildcard user/*.h) \
+	      include/synscope.h bpf/parse.h $(BUILD)/synscope.skel.h
 
-$(BUILD)/test_agree: $(AGREE_SRC) tests/test_agree.h $(CAPTURE_BUILD) user/capture.c \
-		     $(wildcard user/*.h) include/synscope.h bpf/parse.h $(BUILD)/synscope.skel.h | $(BUILD)
+$(BUILD)/test_agree: $(AGREE_SRC) $(AGREE_DEPS) | $(BUILD)
 	$(CC) $(TEST_CFLAGS) $(AGREE_SRC) -o $@ -lcmocka $(LIBS) $(PCAP_LIBS)

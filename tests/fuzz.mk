@@ -13,17 +13,16 @@
 #                   tests/corpus/capture-e2e.sh makes the captured ones
 FUZZ_TESTS := $(BUILD)/test_malformed $(BUILD)/test_corpus
 
-# The two-builds test's halves, without its main (tests/capture.mk).
+# The two-builds test's halves, without its main, and what they include
+# (tests/capture.mk).
 AGREE_LIB  := $(filter-out tests/test_agree.c,$(AGREE_SRC))
-AGREE_DEPS := $(AGREE_LIB) tests/test_agree.h $(CAPTURE_BUILD) user/capture.c \
-	      $(wildcard user/*.h) include/synscope.h bpf/parse.h $(BUILD)/synscope.skel.h
 MALFORMED  := tests/malformed.c tests/malformed.h
 
-$(BUILD)/test_malformed: tests/test_malformed.c $(MALFORMED) $(AGREE_DEPS) | $(BUILD)
+$(BUILD)/test_malformed: tests/test_malformed.c $(MALFORMED) $(AGREE_LIB) $(AGREE_DEPS) | $(BUILD)
 	$(CC) $(TEST_CFLAGS) -Itests tests/test_malformed.c tests/malformed.c $(AGREE_LIB) \
 		-o $@ -lcmocka $(LIBS) $(PCAP_LIBS)
 
-$(BUILD)/test_corpus: tests/test_corpus.c $(AGREE_DEPS) | $(BUILD)
+$(BUILD)/test_corpus: tests/test_corpus.c $(AGREE_LIB) $(AGREE_DEPS) | $(BUILD)
 	$(CC) $(TEST_CFLAGS) -Itests tests/test_corpus.c $(AGREE_LIB) \
 		-o $@ -lcmocka $(LIBS) $(PCAP_LIBS)
 

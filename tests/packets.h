@@ -564,6 +564,25 @@ static inline void tp_build_primer(struct tpkt *p, int family, struct tp_flow *a
 		*ack = tp_flow_ack(&synack);
 }
 
+/* The primers the corpus and malformed-packet tests replay, one of each
+ * family (IPv4 first); acks, unless NULL, gets the ACK completing each. */
+#define TP_NPRIMERS 2
+
+static inline void tp_build_primers(struct tpkt primers[TP_NPRIMERS],
+				    struct tpkt acks[TP_NPRIMERS])
+{
+	static const int family[TP_NPRIMERS] = { 4, 6 };
+	static const struct tp_shape plain;
+	struct tp_flow ack;
+	int i;
+
+	for (i = 0; i < TP_NPRIMERS; i++) {
+		tp_build_primer(&primers[i], family[i], &ack);
+		if (acks)
+			tp_build(&acks[i], &plain, &ack);
+	}
+}
+
 /* xorshift32: deterministic, so a failing random case reproduces. */
 static inline uint32_t tp_rand(uint32_t *s)
 {

@@ -63,16 +63,13 @@ static const struct config configs[] = {
 static void test_agree(void **state)
 {
 	const struct config *cfg = *state;
-	const char *argv[16] = { "synscope", "-r", "-" };
 	struct ss_options o;
 	struct ag_tally t = { 0 };
 	struct ag_kernel *k;
 	char err[256];
-	int argc = 3, i, e;
+	int i, e;
 
-	for (i = 0; cfg->args[i]; i++)
-		argv[argc++] = cfg->args[i];
-	assert_int_equal(ss_options_parse(argc, (char **)argv, &o, err, sizeof(err)), 0);
+	assert_int_equal(ag_options(cfg->args, &o, err, sizeof(err)), 0);
 	k = ag_kernel_open(&o);
 
 	for (i = 0; i < ncaps; i++) {

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include "synscope.h"
 #include "options.h"
+#include "packets.h"
 
 /* Frames longer than this are not in the hand-made captures or the
  * corpora (and BPF_PROG_TEST_RUN takes at most about a page for XDP). */
@@ -43,6 +44,14 @@ struct ag_packet {
 
 /* ---- host side (test_agree_host.c: user/capture.c, libpcap) ---------------- */
 
+/* The options of synscope -r - followed by extra (NULL-terminated, or
+ * NULL for none): ss_options_parse()'s result, its reason in err. */
+int ag_options(const char *const *extra, struct ss_options *o, char *err, size_t n);
+
+/* The first field the parser decides (ss_fill_event()'s) in which a and
+ * b differ, by name; NULL when none does. Not the kind or the options. */
+const char *ag_event_diff(const struct ss_event *a, const struct ss_event *b);
+
 struct ag_reader;
 
 /* Open a capture; o gives --port/--host. NULL with a reason in err. */
@@ -62,14 +71,12 @@ void ag_host_clear_pending(struct ag_host *h);
 void ag_host_free(struct ag_host *h);
 
 /*
- * The primers: SYN-ACKs (tp_build_primer() of each family) replayed before
- * an input, from an empty pending table, so that the input may complete
- * one. r[0..nprimers-1] get the primers' results, r[nprimers] the frame's.
+ * The primers: SYN-ACKs (tp_build_primers()) replayed before an input,
+ * from an empty pending table, so that the input may complete one.
+ * r[0..nprimers-1] get the primers' results, r[nprimers] the frame's.
  */
-struct tpkt;
-#define AG_NPRIMERS 2
+#define AG_NPRIMERS TP_NPRIMERS
 
-void ag_build_primers(struct tpkt primers[AG_NPRIMERS]);
 void ag_host_primed(struct ag_host *h, const struct tpkt *primers, const uint8_t *frame,
 		    uint32_t len, struct ag_result r[AG_NPRIMERS + 1]);
 
@@ -104,6 +111,9 @@ void ag_same(const struct ag_result *host, const struct ag_result *kern, const c
 struct ag_tally {
 	uint64_t packets, events, counters[SS_C_MAX];
 };
+
+/* Count one input and what it did (a host result) into t. */
+void ag_tally_add(struct ag_tally *t, const struct ag_result *r);
 
 /* Agreeing proves little unless the inputs reach every class: without a
  * filter, every counter but filtered, lost and sampled out moved (and

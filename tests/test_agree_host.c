@@ -41,6 +41,46 @@ static void replay_record(struct ss_replay *rp, int dlt, const uint8_t *data, ui
 		r->delta[i] = rp->counters[i] - before[i];
 }
 
+int ag_options(const char *const *extra, struct ss_options *o, char *err, size_t n)
+{
+	const char *argv[16] = { "synscope", "-r", "-" };
+	int argc = 3;
+
+	for (; extra && *extra; extra++) {
+		if (argc == (int)(sizeof(argv) / sizeof(argv[0]))) {
+			snprintf(err, n, "too many arguments");
+			return -1;
+		}
+		argv[argc++] = *extra;
+	}
+	return ss_options_parse(argc, (char **)argv, o, err, n);
+}
+
+#define AG_DIFF(a, b, f)                                                                \
+	do {                                                                            \
+		if ((a)->f != (b)->f)                                                   \
+			return #f;                                                      \
+	} while (0)
+
+const char *ag_event_diff(const struct ss_event *a, const struct ss_event *b)
+{
+	AG_DIFF(a, b, family);
+	AG_DIFF(a, b, tcp_flags);
+	AG_DIFF(a, b, sport);
+	AG_DIFF(a, b, dport);
+	AG_DIFF(a, b, seq);
+	AG_DIFF(a, b, ack);
+	AG_DIFF(a, b, window);
+	AG_DIFF(a, b, ttl);
+	AG_DIFF(a, b, vlan_depth);
+	AG_DIFF(a, b, payload_len);
+	if (memcmp(a->saddr, b->saddr, sizeof(a->saddr)))
+		return "saddr";
+	if (memcmp(a->daddr, b->daddr, sizeof(a->daddr)))
+		return "daddr";
+	return NULL;
+}
+
 struct ag_host *ag_host_new(const struct ss_options *o)
 {
 	struct ag_host *h = calloc(1, sizeof(*h));
@@ -71,12 +111,6 @@ void ag_host_free(struct ag_host *h)
 		return;
 	replay_free(&h->rp);
 	free(h);
-}
-
-void ag_build_primers(struct tpkt primers[AG_NPRIMERS])
-{
-	tp_build_primer(&primers[0], 4, NULL);
-	tp_build_primer(&primers[1], 6, NULL);
 }
 
 void ag_host_primed(struct ag_host *h, const struct tpkt *primers, const uint8_t *frame,

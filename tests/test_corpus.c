@@ -5,7 +5,7 @@
  *
  *   packets  each file is one Ethernet frame. For each of ss_xdp_ingress,
  *            ss_tc_ingress and ss_tc_egress: pending SYN-ACKs cleared, the
- *            primers (a SYN-ACK of each family, tp_build_primer()), then
+ *            primers (a SYN-ACK of each family, tp_build_primers()), then
  *            the frame, on the host replay (user/capture.c) and on the
  *            kernel program with BPF_PROG_TEST_RUN. Verdict pass, bytes
  *            unchanged, the same counter deltas, the same event fields.
@@ -77,14 +77,10 @@ struct env {
 
 static void env_open(struct env *e, const struct config *cfg)
 {
-	const char *argv[16] = { "synscope", "-r", "-" };
 	char err[256];
-	int argc = 3, i;
 
 	memset(e, 0, sizeof(*e));
-	for (i = 0; cfg->args[i]; i++)
-		argv[argc++] = cfg->args[i];
-	if (ss_options_parse(argc, (char **)argv, &e->o, err, sizeof(err)))
+	if (ag_options(cfg->args, &e->o, err, sizeof(err)))
 		fail_msg("options: %s", err);
 	e->k = ag_kernel_open(&e->o);
 	e->h = ag_host_new(&e->o);
@@ -178,10 +174,7 @@ static void agree_frame(struct env *e, const char *name, const uint8_t *frame, u
 	int p, i;
 
 	ag_host_primed(e->h, primers, frame, len, host);
-	e->t.packets++;
-	e->t.events += h->nev;
-	for (i = 0; i < SS_C_MAX; i++)
-		e->t.counters[i] += h->delta[i];
+	ag_tally_add(&e->t, h);
 
 	for (p = 0; p < AG_NPROGS; p++) {
 		int err = ag_kernel_primed(e->k, p, primers, frame, len, kern);
@@ -310,7 +303,7 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv))
 		return 2;
-	ag_build_primers(primers);
+	tp_build_primers(primers, NULL);
 	for (i = 0; i < sizeof(configs) / sizeof(configs[0]); i++) {
 		if (npacket_dirs) {
 			snprintf(names[n], sizeof(names[n]), "packets agree: %s", configs[i].name);

@@ -181,17 +181,16 @@ static void test_table_distinct(void **state)
 
 static int group_setup(void **state)
 {
-	const char *argv[] = { "synscope", "-r", "-" };
 	char err[256];
 
 	(void)state;
-	if (ss_options_parse(3, (char **)argv, &opts, err, sizeof(err)))
+	if (ag_options(NULL, &opts, err, sizeof(err)))
 		return -1;
 	kern = ag_kernel_open(&opts);
 	host = ag_host_new(&opts);
 	if (!host)
 		return -1;
-	ag_build_primers(primers);
+	tp_build_primers(primers, NULL);
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ss-malformed-XXXXXX");
 	return mkdtemp(tmpdir) ? 0 : -1;
 }

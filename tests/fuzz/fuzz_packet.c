@@ -54,24 +54,18 @@ static int parse(const uint8_t *data, size_t len, struct ss_pkt *pkt)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *args[] = { "synscope", "-r", "-" };
-	struct tp_flow ack;
 	char err[256];
 	int i;
 
 	(void)argc;
 	(void)argv;
-	REQUIRE(ss_options_parse(3, (char **)args, &opts, err, sizeof(err)) == 0, "%s", err);
+	REQUIRE(ag_options(NULL, &opts, err, sizeof(err)) == 0, "%s", err);
 	host = ag_host_new(&opts);
 	REQUIRE(host, "out of memory");
-	for (i = 0; i < AG_NPRIMERS; i++) {
-		static const struct tp_shape plain;
-
-		tp_build_primer(&primers[i], i ? 6 : 4, &ack);
-		tp_build(&primer_acks[i], &plain, &ack);
+	tp_build_primers(primers, primer_acks);
+	for (i = 0; i < AG_NPRIMERS; i++)
 		REQUIRE(parse(primers[i].b, primers[i].len, &primer_pkt[i]) == SS_PARSE_TCP,
 			"primer %d does not parse", i);
-	}
 	return 0;
 }
 
@@ -115,16 +109,13 @@ static void check_event(const uint8_t *data, size_t len, const struct ss_pkt *pk
 	struct ss_event want;
 	struct ss_opts walked;
 	static const struct ss_opts none;
+	const char *diff;
 
 	memset(&want, 0, sizeof(want));
 	ss_fill_event(&want, pkt);
 	REQUIRE(e->kind == kind, "event kind %u, flags call for %d", e->kind, kind);
-	REQUIRE(e->family == want.family && e->tcp_flags == want.tcp_flags &&
-		!memcmp(e->saddr, want.saddr, 16) && !memcmp(e->daddr, want.daddr, 16) &&
-		e->sport == want.sport && e->dport == want.dport && e->seq == want.seq &&
-		e->ack == want.ack && e->window == want.window && e->ttl == want.ttl &&
-		e->vlan_depth == want.vlan_depth && e->payload_len == want.payload_len,
-		"event fields differ from the parser's");
+	diff = ag_event_diff(e, &want);
+	REQUIRE(!diff, "event %s differs from the parser's", diff);
 	REQUIRE(e->family == 4 || e->family == 6, "family %u", e->family);
 	REQUIRE(e->vlan_depth <= 2, "vlan depth %u", e->vlan_depth);
 	if (kind != SS_EV_SYN && kind != SS_EV_SYNACK) {

@@ -142,7 +142,7 @@ static uint32_t record_size(const struct cb_link *l, const struct tpkt *p)
 
 static void write_malformed_captures(void)
 {
-	struct tpkt primers[2], p;
+	struct tpkt primers[TP_NPRIMERS], p;
 	struct cb_writer *w = NULL;
 	const struct cb_link *l = NULL;
 	uint64_t ts = CB_BASE_NS;
@@ -151,8 +151,7 @@ static void write_malformed_captures(void)
 	size_t i, nfiles = 0;
 	int j;
 
-	tp_build_primer(&primers[0], 4, NULL);
-	tp_build_primer(&primers[1], 6, NULL);
+	tp_build_primers(primers, NULL);
 	for (i = 0; i < n_mcases; i++) {
 		mcases[i].build(&p);
 		if (w && size + record_size(l, &p) > SEED_MAX) {
@@ -168,7 +167,7 @@ static void write_malformed_captures(void)
 			if (!w)
 				exit(1);
 			size = PCAP_FILE_HDR;
-			for (j = 0; j < 2; j++) {
+			for (j = 0; j < TP_NPRIMERS; j++) {
 				cb_add(w, ts += 1000, &primers[j], CB_WHOLE, 0);
 				size += record_size(l, &primers[j]);
 			}
