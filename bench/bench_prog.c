@@ -124,22 +124,20 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-/* Per-CPU counters summed, from the counters map fd (one slot per counter,
- * or one value holding them all). */
-static void read_counters_fd(int fd, int ncpus, uint32_t nslots, uint32_t vsize,
-			     uint64_t sum[SS_C_MAX])
+/* Per-CPU counters summed, from the counters map fd (a per-CPU array,
+ * one slot per counter). */
+static void read_counters_fd(int fd, int ncpus, uint64_t sum[SS_C_MAX])
 {
-	uint32_t per = vsize / sizeof(uint64_t), stride = (vsize + 7) / 8, k;
-	uint64_t *vals = calloc(ncpus, stride * sizeof(uint64_t));
-	int cpu, i;
+	uint64_t *vals = calloc(ncpus, sizeof(uint64_t));
+	uint32_t k;
+	int cpu;
 
 	memset(sum, 0, sizeof(uint64_t) * SS_C_MAX);
-	for (k = 0; vals && k < nslots; k++) {
+	for (k = 0; vals && k < SS_C_MAX; k++) {
 		if (bpf_map_lookup_elem(fd, &k, vals))
 			break;
 		for (cpu = 0; cpu < ncpus; cpu++)
-			for (i = 0; i < (int)per && k * per + i < SS_C_MAX; i++)
-				sum[k * per + i] += vals[cpu * stride + i];
+			sum[k] += vals[cpu];
 	}
 	free(vals);
 }
@@ -209,10 +207,7 @@ static void inst_free(struct inst *in)
 
 static void read_counters(const struct inst *in, uint64_t sum[SS_C_MAX])
 {
-	const struct bpf_map *m = in->skel->maps.counters;
-
-	read_counters_fd(bpf_map__fd(m), in->ncpus, bpf_map__max_entries(m),
-			 bpf_map__value_size(m), sum);
+	read_counters_fd(bpf_map__fd(in->skel->maps.counters), in->ncpus, sum);
 }
 
 static void clear_pending(const struct inst *in)
@@ -236,7 +231,7 @@ static void drain_now(const struct inst *in)
 static struct ring_buffer *volatile drain_rb;
 static volatile int drain_stop;
 static volatile int drain_busy;
-static unsigned drain_gap_us = 50; /* pause between drains: a batching reader */
+static const unsigned drain_gap_us = 50; /* pause between drains: a batching reader */
 
 static void *drain_main(void *arg)
 {
@@ -341,10 +336,6 @@ static void path_of(const struct krow *k, const struct kres *r, char *buf, size_
 	double all = r->runs ? (double)r->runs : 1;
 	size_t len;
 
-	if (!k->in) {
-		snprintf(buf, n, "returns the pass verdict");
-		return;
-	}
 	if (ev + lost + smp) {
 		snprintf(buf, n, "event written %.1f%%", 100.0 * ev / all);
 		len = strlen(buf);
@@ -370,14 +361,12 @@ static void path_of(const struct krow *k, const struct kres *r, char *buf, size_
 		snprintf(buf, n, "?");
 }
 
-static int run_row(struct krow *k, int p, int round, uint32_t repeat, double *dur_out)
+static int run_row(struct krow *k, int p, int round, uint32_t repeat)
 {
 	uint64_t before[SS_C_MAX], after[SS_C_MAX];
 	uint32_t dur;
 	int fd, i, err;
 
-	if (!k->in)
-		return -1; /* bare rows are run by the caller */
 	fd = prog_fd(k->in, p);
 	clear_pending(k->in);
 	drain_now(k->in);
@@ -404,8 +393,6 @@ static int run_row(struct krow *k, int p, int round, uint32_t repeat, double *du
 		k->r[p].runs += repeat;
 		k->r[p].ns[round] = dur;
 	}
-	if (dur_out)
-		*dur_out = dur;
 	return 0;
 }
 
@@ -492,20 +479,24 @@ static struct tpkt with_ts(struct tp_flow f, const struct tp_shape *shape)
 	return p;
 }
 
-static int nprogs = P_N;   /* "kernel ... xdp": the XDP program only */
-static int no_extra;       /* "kernel ... xdp-core": nor the extra SYN rows */
+static int nprogs = P_N;   /* "kernel ... xdp-core" (bench/variants.sh): */
+static int no_extra;       /* the XDP program only, without the extra SYN rows */
+
+/* Is row k measured and shown for program p? The extra SYN rows are
+ * XDP's only, and xdp-core leaves out those marked 2. */
+static int row_on(const struct krow *k, int p)
+{
+	return !k->extra || (p == P_XDP && !(no_extra && k->extra > 1));
+}
 
 static int cmd_kernel(uint32_t repeat, int rounds, uint32_t pairs)
 {
 	FILE *tsv = getenv("BENCH_TSV") ? fopen(getenv("BENCH_TSV"), "w") : NULL;
-	FILE *log = getenv("BENCH_LOG") ? fopen(getenv("BENCH_LOG"), "a") : NULL;
-	/* BENCH_ONLY=label: measure that row only (for profiling it). */
-	const char *only = getenv("BENCH_ONLY");
 	struct inst trace = { 0 }, filt = { 0 }, sampled = { 0 }, top = { 0 };
 	struct bench_pass *pass = NULL;
 	struct tp_shape plain = { 0 }, ext6 = { 0 }, vlan = { .nvlan = 1 }, udp = { .l4 = TP_L4_UDP,
 										.payload = 18 };
-	struct tpkt est, syn, synack, cack, rst, syn6, vsyn, nontcp, cack_probe;
+	struct tpkt est, syn, synack, cack, rst, syn6, vsyn, nontcp;
 	struct tp_flow f, sa;
 	struct pairres pr[P_N] = { 0 };
 	double bare[P_N][MAX_ROUNDS], cprobe_ns[P_N] = { 0 };
@@ -521,7 +512,6 @@ static int cmd_kernel(uint32_t repeat, int rounds, uint32_t pairs)
 	sa = tp_flow_synack(&f);
 	tp_build(&synack, &plain, &sa);
 	cack = with_ts(tp_flow_ack(&sa), &plain);
-	cack_probe = cack;
 	{
 		/* An established segment of another connection: no entry. */
 		struct tp_flow e = tp_flow_client(4, TP_ACK);
@@ -606,12 +596,8 @@ static int cmd_kernel(uint32_t repeat, int rounds, uint32_t pairs)
 		uint32_t d, probe = repeat / 10 ? repeat / 10 : 1;
 
 		for (i = 0; i < nrows; i++) {
-			if (rows[i].extra && (p != P_XDP || (no_extra && rows[i].extra > 1)))
-				continue;
-			if (only && strcmp(only, rows[i].label))
-				continue;
-			if (!rows[i].paired && run_row(&rows[i], p, -1, repeat / 100 ? repeat / 100 : 1,
-						       NULL))
+			if (row_on(&rows[i], p) && !rows[i].paired &&
+			    run_row(&rows[i], p, -1, repeat / 100 ? repeat / 100 : 1))
 				goto out;
 		}
 		if (run_pairs(&rows[3], p, -1, pairs / 10 ? pairs / 10 : 1, bare_fd[p], &synack,
@@ -622,7 +608,7 @@ static int cmd_kernel(uint32_t repeat, int rounds, uint32_t pairs)
 			goto out;
 		drain_set(&trace);
 		read_counters(&trace, b);
-		if (test_run(prog_fd(&trace, p), &cack_probe, probe, progs[p].pass, &d, "probe"))
+		if (test_run(prog_fd(&trace, p), &cack, probe, progs[p].pass, &d, "probe"))
 			goto out;
 		read_counters(&trace, a);
 		drain_set(NULL);
@@ -640,15 +626,13 @@ static int cmd_kernel(uint32_t repeat, int rounds, uint32_t pairs)
 			if (test_run(bare_fd[p], &syn, repeat, progs[p].pass, &d0, "bare"))
 				goto out;
 			for (i = 0; i < nrows; i++) {
-				if (rows[i].extra && (p != P_XDP || (no_extra && rows[i].extra > 1)))
-					continue;
-				if (only && strcmp(only, rows[i].label))
+				if (!row_on(&rows[i], p))
 					continue;
 				if (rows[i].paired) {
 					if (run_pairs(&rows[i], p, r, pairs, bare_fd[p], &synack, &est,
 						      &pr[p]))
 						goto out;
-				} else if (run_row(&rows[i], p, r, repeat, NULL)) {
+				} else if (run_row(&rows[i], p, r, repeat)) {
 					goto out;
 				}
 			}
@@ -658,14 +642,6 @@ static int cmd_kernel(uint32_t repeat, int rounds, uint32_t pairs)
 			for (i = 0; i < nrows; i++)
 				if (!rows[i].paired)
 					rows[i].r[p].over[r] = rows[i].r[p].ns[r] - bare[p][r];
-			if (log) {
-				fprintf(log, "round %d %s bare %u %u", r + 1, progs[p].prog, d0, d1);
-				for (i = 0; i < nrows; i++)
-					if (!rows[i].extra || (p == P_XDP && !(no_extra && rows[i].extra > 1)))
-						fprintf(log, " | %s %.0f", rows[i].label, rows[i].r[p].ns[r]);
-				fprintf(log, "\n");
-				fflush(log);
-			}
 		}
 	}
 
@@ -697,7 +673,7 @@ static int cmd_kernel(uint32_t repeat, int rounds, uint32_t pairs)
 		for (i = 0; i < nrows; i++) {
 			struct krow *k = &rows[i];
 
-			if (k->extra && (p != P_XDP || (no_extra && k->extra > 1)))
+			if (!row_on(k, p))
 				continue;
 			path_of(k, &k->r[p], path, sizeof(path));
 			if (tsv)
@@ -756,8 +732,6 @@ out:
 	}
 	if (tsv)
 		fclose(tsv);
-	if (log)
-		fclose(log);
 	bench_pass__destroy(pass);
 	inst_free(&top);
 	inst_free(&sampled);
@@ -773,7 +747,7 @@ struct foreign {
 	const char *name;
 	pid_t pid;
 	int prog_fd, events_fd, counters_fd;
-	uint32_t ring_bytes, cnt_slots, cnt_vsize;
+	uint32_t ring_bytes;
 };
 
 static int foreign_open(struct foreign *fo)
@@ -825,8 +799,6 @@ static int foreign_open(struct foreign *fo)
 					fo->ring_bytes = mi.max_entries;
 				} else if (!strcmp(mi.name, "counters") && fo->counters_fd < 0) {
 					fo->counters_fd = fd;
-					fo->cnt_slots = mi.max_entries;
-					fo->cnt_vsize = mi.value_size;
 				} else {
 					close(fd);
 				}
@@ -1021,8 +993,7 @@ static int cmd_ring(uint32_t flows, int rounds, uint32_t ring_kib, int nf, char 
 				kill(fo[i].pid, SIGSTOP);
 				for (k = 0; k < 2000 && proc_state(fo[i].pid) != 'T'; k++)
 					usleep(1000);
-				read_counters_fd(fo[i].counters_fd, libbpf_num_possible_cpus(),
-						 fo[i].cnt_slots, fo[i].cnt_vsize, b);
+				read_counters_fd(fo[i].counters_fd, libbpf_num_possible_cpus(), b);
 				t0 = now_ns();
 				if (fill_ring(fo[i].prog_fd, n, base)) {
 					kill(fo[i].pid, SIGCONT);
@@ -1030,8 +1001,7 @@ static int cmd_ring(uint32_t flows, int rounds, uint32_t ring_kib, int nf, char 
 				}
 				fill_ns += now_ns() - t0;
 				fills += 3ull * n;
-				read_counters_fd(fo[i].counters_fd, libbpf_num_possible_cpus(),
-						 fo[i].cnt_slots, fo[i].cnt_vsize, a);
+				read_counters_fd(fo[i].counters_fd, libbpf_num_possible_cpus(), a);
 				kill(fo[i].pid, SIGCONT);
 				secs = watch_drain(&rp[i]);
 			} else {
@@ -1204,7 +1174,7 @@ static long num(const char *s, long lo, long hi)
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: bench_prog kernel REPEAT ROUNDS PAIRS [xdp|xdp-core|all]\n"
+		"usage: bench_prog kernel REPEAT ROUNDS PAIRS [xdp-core]\n"
 		"       bench_prog ring FLOWS ROUNDS RING_KIB NAME=PID...\n"
 		"       bench_prog xdp-pass IFNAME SECONDS\n"
 		"       bench_prog stats SECONDS\n"
@@ -1215,21 +1185,18 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	libbpf_set_print(libbpf_quiet);
-	if (getenv("BENCH_DRAIN_GAP_US"))
-		drain_gap_us = atoi(getenv("BENCH_DRAIN_GAP_US"));
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "kernel")) {
 		long repeat = num(argv[2], 1, 1000000000), rounds = num(argv[3], 1, MAX_ROUNDS);
 		long pairs = num(argv[4], 1, 10000000);
 
 		if (repeat < 0 || rounds < 0 || pairs < 0 ||
-		    (argc == 6 && strcmp(argv[5], "xdp") && strcmp(argv[5], "xdp-core") &&
-		     strcmp(argv[5], "all")))
+		    (argc == 6 && strcmp(argv[5], "xdp-core")))
 			return usage();
-		if (argc == 6 && strncmp(argv[5], "xdp", 3) == 0)
+		if (argc == 6) {
 			nprogs = 1;
-		if (argc == 6 && !strcmp(argv[5], "xdp-core"))
 			no_extra = 1;
+		}
 		return cmd_kernel((uint32_t)repeat, (int)rounds, (uint32_t)pairs);
 	}
 	if (argc >= 6 && !strcmp(argv[1], "ring")) {

@@ -173,17 +173,8 @@ proc_kb() { # pid field -> kB (VmRSS, VmHWM)
 link_stat() { # ns dev counter
 	ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
 }
-summary_n() { # "syn 12," from synscope's exit summary -> 12
-	grep -o "[(, ]$1 [0-9]*" "$2" | head -1 | grep -o '[0-9]*$' || echo 0
-}
-wait_tracing() { # errfile pid
-	for _ in $(seq 200); do
-		grep -q "tracing" "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "bench: synscope did not start: $(cat "$1")" >&2
-	return 1
+summary_n() { # label errfile -> the count in synscope's exit summary, 0 if none
+	summary_count "$2" "$1" || echo 0
 }
 stop_pid() { # pid: SIGINT, then wait up to 10 s
 	local i
@@ -318,11 +309,9 @@ if wants veth; then
 			grep -q attached "$TMP/pass.out" || { echo "bench: xdp-pass: $(cat "$TMP/pass.out")" >&2; return 1; }
 			;;
 		synscope)
-			ip netns exec "$NS_SRV" "$BIN" -i vs0 -o json --duration $((VETH_SECS + 60)) \
-				>/dev/null 2>"$TMP/veth.err" &
-			pid=$!
-			BG_PIDS+=("$pid")
-			wait_tracing "$TMP/veth.err" "$pid"
+			start_synscope "$NS_SRV" /dev/null "$TMP/veth.err" -i vs0 -o json \
+				--duration $((VETH_SECS + 60))
+			pid=$SS_PID
 			;;
 		esac
 		sleep 0.2
@@ -372,11 +361,8 @@ fi
 flood_run() { # secs synscope-args...
 	local secs=$1 pid stats_pid cpu0 cpu1 t0 t1 i
 	shift
-	ip netns exec "$NS_SRV" "$BIN" "$@" --duration $((secs + 60)) \
-		>/dev/null 2>"$TMP/run.err" &
-	pid=$!
-	BG_PIDS+=("$pid")
-	wait_tracing "$TMP/run.err" "$pid"
+	start_synscope "$NS_SRV" /dev/null "$TMP/run.err" "$@" --duration $((secs + 60))
+	pid=$SS_PID
 	# BPF run-time statistics while the flood lasts (global; off again
 	# when bench_prog exits).
 	"$BENCH_PROG" stats $((secs + 30)) >"$TMP/run.stats" 2>&1 &
@@ -422,17 +408,23 @@ if wants flood; then
 	hp_pps=$(calc "%.0f" "$GEN_SENT / $GEN_SECS")
 	if [ "$tg_pps" -ge "$hp_pps" ]; then GEN=trafgen GEN_PPS=$tg_pps; else GEN=hping3 GEN_PPS=$hp_pps; fi
 
-	declare -a f_rate f_ratio f_cpu f_bpf f_ev f_hwm c_rate c_ratio c_cpu c_bpf c_ev c_hwm c_flows c_evict
+	declare -a f_rate f_ratio f_cpu f_bpf f_ev f_hwm c_rate c_ratio c_cpu c_bpf c_ev c_hwm c_evict
+	# Append the last flood_run's figures to the arrays named PREFIX_*.
+	flood_sample() { # prefix (f: defaults, c: flow table at its cap)
+		local -n rate=$1_rate ratio=$1_ratio cpu=$1_cpu bpf=$1_bpf ev=$1_ev hwm=$1_hwm
+		local syn
+		syn=$(summary_n syn "$TMP/run.err")
+		rate+=("$(calc "%.0f" "$GEN_SENT / $GEN_SECS")")
+		ratio+=("$(calc "%.4f" "$syn / ($GEN_SENT > 0 ? $GEN_SENT : 1)")")
+		cpu+=("$(calc "%.1f" "100 * $RUN_CPU / $RUN_WALL")")
+		bpf+=("$(calc "%.1f" "100 * $RUN_BPF_NS / 1e9 / $GEN_SECS")")
+		ev+=("$(calc "%.0f" "$(summary_n events "$TMP/run.err") / $GEN_SECS")")
+		hwm+=("$(calc "%.1f" "$RUN_HWM / 1024")")
+	}
 	for r in $(seq "$FLOOD_ROUNDS"); do
 		progress "flood: round $r/$FLOOD_ROUNDS, default settings, $FLOOD_SECS s"
 		flood_run "$FLOOD_SECS" -i vs0 -o json
-		syn=$(summary_n syn "$TMP/run.err")
-		f_rate+=("$(calc "%.0f" "$GEN_SENT / $GEN_SECS")")
-		f_ratio+=("$(calc "%.4f" "$syn / ($GEN_SENT > 0 ? $GEN_SENT : 1)")")
-		f_cpu+=("$(calc "%.1f" "100 * $RUN_CPU / $RUN_WALL")")
-		f_bpf+=("$(calc "%.1f" "100 * $RUN_BPF_NS / 1e9 / $GEN_SECS")")
-		f_ev+=("$(calc "%.0f" "$(summary_n events "$TMP/run.err") / $GEN_SECS")")
-		f_hwm+=("$(calc "%.1f" "$RUN_HWM / 1024")")
+		flood_sample f
 		f_summary=$(grep 'events .* written' "$TMP/run.err" | sed 's/^synscope: //')
 		# Long enough to fill the flow table at the rate the flood reached
 		# with synscope attached (two flows' worth of events per SYN: the
@@ -444,13 +436,7 @@ if wants flood; then
 
 		progress "flood: round $r/$FLOOD_ROUNDS, --event-rate 0 --max-flows $CAP_FLOWS, $CAP_SECS s"
 		flood_run "$CAP_SECS" -i vs0 -o json --event-rate 0 --max-flows "$CAP_FLOWS"
-		syn=$(summary_n syn "$TMP/run.err")
-		c_rate+=("$(calc "%.0f" "$GEN_SENT / $GEN_SECS")")
-		c_ratio+=("$(calc "%.4f" "$syn / ($GEN_SENT > 0 ? $GEN_SENT : 1)")")
-		c_cpu+=("$(calc "%.1f" "100 * $RUN_CPU / $RUN_WALL")")
-		c_bpf+=("$(calc "%.1f" "100 * $RUN_BPF_NS / 1e9 / $GEN_SECS")")
-		c_ev+=("$(calc "%.0f" "$(summary_n events "$TMP/run.err") / $GEN_SECS")")
-		c_hwm+=("$(calc "%.1f" "$RUN_HWM / 1024")")
+		flood_sample c
 		c_evict+=("$(grep -o '[0-9]* flows evicted' "$TMP/run.err" | grep -o '^[0-9]*' || echo 0)")
 		c_summary=$(grep 'events .* written' "$TMP/run.err" | sed 's/^synscope: //')
 	done
@@ -488,16 +474,14 @@ if wants ring; then
 	while [ "$ring_kib" -gt 64 ] && [ $((ring_kib / 2)) -ge "$need_kib" ]; do ring_kib=$((ring_kib / 2)); done
 	ring_secs=$((RING_ROUNDS * 30 + 60))
 	# Both synscopes on CPU 1, the producer on CPU 0 (bench_prog pins itself).
-	ip netns exec "$NS_SRV" taskset -c 1 "$BIN" -i vs0 -o json --event-rate 0 \
-		--ringbuf-kib "$ring_kib" --duration "$ring_secs" >/dev/null 2>"$TMP/ring-json.err" &
-	json_pid=$!
-	BG_PIDS+=("$json_pid")
-	wait_tracing "$TMP/ring-json.err" "$json_pid"
-	ip netns exec "$NS_SRV" taskset -c 1 "$BIN" -i vs0 -o text --event-rate 0 \
-		--ringbuf-kib "$ring_kib" --duration "$ring_secs" >/dev/null 2>"$TMP/ring-text.err" &
-	text_pid=$!
-	BG_PIDS+=("$text_pid")
-	wait_tracing "$TMP/ring-text.err" "$text_pid"
+	SS_WRAP=(taskset -c 1)
+	start_synscope "$NS_SRV" /dev/null "$TMP/ring-json.err" -i vs0 -o json --event-rate 0 \
+		--ringbuf-kib "$ring_kib" --duration "$ring_secs"
+	json_pid=$SS_PID
+	start_synscope "$NS_SRV" /dev/null "$TMP/ring-text.err" -i vs0 -o text --event-rate 0 \
+		--ringbuf-kib "$ring_kib" --duration "$ring_secs"
+	text_pid=$SS_PID
+	SS_WRAP=()
 	ring_st=0
 	timeout $((ring_secs + 30)) "$BENCH_PROG" ring "$RING_FLOWS" "$RING_ROUNDS" "$ring_kib" \
 		"synscope -o json > /dev/null: engine + JSON output=$json_pid" \
@@ -594,7 +578,7 @@ src_has() { grep -q -- "$2" "$SNAP/$1" 2>/dev/null; }
 big() { [ -n "${1:-}" ] && [ "$1" -ge 10 ]; }  # a measured saving worth a line
 kernel_note() {
 	# Empty unless measured (variants is an opt-in part).
-	local ack="" nontcp="" syn="" full="" parse="" lookup="" walk="" walk_sa="" walk_v6=""
+	local ack="" nontcp="" syn="" full="" parse="" walk="" walk_sa="" walk_v6=""
 	local upd="" del="" clk="" filt="" plain="" pcpu="" b0="" b1="" a0="" a1="" x=""
 	ack=$(kv ss_xdp_ingress "established ACK") nontcp=$(kv ss_xdp_ingress non-TCP)
 	syn=$(kv ss_xdp_ingress SYN) full=$(kv ss_xdp_ingress "SYN, ring full")
@@ -610,7 +594,6 @@ kernel_note() {
 	if [ -f "$TMP/variants.tsv" ]; then
 		x=$(vv "return after parsing" "established ACK")
 		[ -n "$x" ] && parse=$((ack - x))
-		lookup=$(vv "no pending lookup" "established ACK")
 		walk=$(vv "no option walk" SYN) walk_sa=$(vv "no option walk" SYN-ACK)
 		walk_v6=$(vv "no option walk" "IPv6 SYN, extension headers")
 		upd=$(vv "no pending update" SYN-ACK) del=$(vv "no pending deletes" RST)
@@ -620,42 +603,21 @@ kernel_note() {
 		pcpu=$(vv "per-CPU LRU lists" SYN-ACK)
 	fi
 	x="- **Every packet pays for the parse** (established ACK $ack ns, non-TCP $nontcp ns over bare${parse:+; the parse alone, variant \"return after parsing\", is about $parse ns of the established ACK})."
-	if src_has parse.h 'data_end'; then
-		x+=" Headers at constant offsets (the common layouts) are read straight from the packet, the rest with a load helper; what is left is the parse itself and the per-CPU counters."
-	elif src_has parse.h 'return bpf_xdp_load_bytes(c->ctx, off, dst, n);'; then
-		x+=" Each header is copied out with a helper call (bpf_xdp_load_bytes / bpf_skb_load_bytes, then a memcpy): Ethernet, IP, TCP, three calls for an ACK, more for tags and extension headers. The parser does this on purpose: it never moves a packet pointer by a variable amount, which the verifier allows only with CAP_PERFMON. Fix: a fast path with direct packet access at constant offsets (allowed without CAP_PERFMON) for the common frames (Ethernet + IPv4 without options + TCP, Ethernet + IPv6 + TCP), the helpers only for the rest."
-	fi
+	x+=" Headers at constant offsets (the common layouts) are read straight from the packet, the rest with a load helper; what is left is the parse itself and the per-CPU counters."
 	echo "$x"
-	big "$lookup" || lookup=""
-	x="- **Every ACK pays for the pending-table lookup**${lookup:+ ($(vs "no pending lookup" "established ACK") of an established ACK, about $lookup ns; variant \"no pending lookup\")}."
-	if src_has synscope.bpf.c 'pend = bpf_map_lookup_elem(&pending, &key);' && ! src_has synscope.bpf.c 'pend_stamps'; then
-		x+=" An LRU hash lookup keyed by 40 bytes (jhash over the whole key), for the one ACK in many that completes a handshake. Fix: look up only when something may be pending (a small array indexed by a cheap hash of the 4-tuple, set by the SYN-ACK, read first with an inlined lookup), and a 16-byte key for IPv4."
-	fi
-	[ -n "$lookup" ] && echo "$x"
-	if src_has synscope.bpf.c 'pend_stamps'; then
-		echo "- **The pending filter**: an ACK looks the pending table up only when its flow's stamp is recent (pend_maybe() in bpf/synscope.bpf.c). The established-ACK class is a flow with no stamp; an ACK whose slot is stamped (a flow with a recent SYN-ACK, or most flows under a SYN-ACK flood) still pays the lookup: the completing-ACK probe above shows that path (its runs after the first).${filt:+ Variant \"no pending filter\" (every ACK looks up): $(vs "no pending filter" "established ACK") of an established ACK, about $filt ns.}"
-	fi
+	echo "- **The pending filter**: an ACK looks the pending table up only when its flow's stamp is recent (pend_maybe() in bpf/synscope.bpf.c). The established-ACK class is a flow with no stamp; an ACK whose slot is stamped (a flow with a recent SYN-ACK, or most flows under a SYN-ACK flood) still pays the lookup: the completing-ACK probe above shows that path (its runs after the first).${filt:+ Variant \"no pending filter\" (every ACK looks up): $(vs "no pending filter" "established ACK") of an established ACK, about $filt ns.}"
 	big "$walk" || walk=""
 	x="- **Events pay for the TCP option walk**${walk:+ ($(vs "no option walk" SYN) of a SYN, about $walk ns; ${walk_sa:-?} ns of a SYN-ACK, ${walk_v6:-?} of the IPv6 SYN; variant \"no option walk\")}."
-	if src_has synscope.bpf.c 'walk_options(' && ! src_has parse.h 'SS_SRC_OPTS'; then
-		x+=" One bpf_loop step per option, each reading its bytes again from the packet with the load helper (one to three calls per option, twelve for Linux's SYN options), although ss_copy_tcp_opts has already copied the same bytes into the per-CPU scratch value. Fix: walk that copy instead of the packet: one helper call in all."
-	else
-		x+=" The walk runs over the per-CPU copy of the option bytes (bpf_loop steps, each picking bytes out of five loaded words: see ss_load_opts() in bpf/parse.h). Fix: leave the walk to userspace: the event already carries the raw option bytes and the host build has the same walk; the SS_C_BAD_TCP_OPT count would move out of the kernel with it."
-	fi
+	x+=" The walk runs over the per-CPU copy of the option bytes (bpf_loop steps, each picking bytes out of five loaded words: see ss_load_opts() in bpf/parse.h). Fix: leave the walk to userspace: the event already carries the raw option bytes and the host build has the same walk; the SS_C_BAD_TCP_OPT count would move out of the kernel with it."
 	[ -n "$walk" ] && echo "$x"
 	big "$upd" || upd=""
 	x="- **A SYN-ACK pays for the pending insert**${upd:+ ($(vs "no pending update" SYN-ACK), about $upd ns; variant \"no pending update\")}."
-	if src_has synscope.bpf.c 'BPF_MAP_TYPE_LRU_HASH' && ! src_has synscope.bpf.c 'BPF_F_NO_COMMON_LRU'; then
-		x+=" An update of an LRU hash takes a free element from the LRU lists (bpf_lru_pop_free; with the common LRU, a lock shared by all CPUs) and, when the key exists as in this test, pushes the old one back. Fix: BPF_F_NO_COMMON_LRU (per-CPU LRU lists), and a lookup first so a retransmitted SYN-ACK refreshes its entry in place."
-	fi
+	x+=" An update of an LRU hash takes a free element from the LRU lists (bpf_lru_pop_free; with the common LRU, a lock shared by all CPUs) and, when the key exists as in this test, pushes the old one back.${plain:+ The variants below measure two alternatives.}"
 	[ -n "$upd" ] && echo "$x"
 	big "$plain" && echo "- **Variant \"plain hash pending table\"** (BPF_MAP_TYPE_HASH, no LRU): $(vs "plain hash pending table" SYN-ACK) of a SYN-ACK, about $plain ns; but a full plain hash refuses inserts, so a flood of unanswered SYN-ACKs would lock new handshakes out until userspace swept the table."
 	big "$pcpu" && echo "- **Variant \"per-CPU LRU lists\"** (BPF_F_NO_COMMON_LRU): $(vs "per-CPU LRU lists" SYN-ACK) of a SYN-ACK, about $pcpu ns."
 	big "$del" || del=""
 	x="- **A RST pays for the pending deletes**${del:+ ($(vs "no pending deletes" RST), about $del ns; variant \"no pending deletes\")}."
-	if src_has synscope.bpf.c 'bpf_map_delete_elem(&pending, &key);' && ! src_has synscope.bpf.c 'pend_stamps'; then
-		x+=" Both directions' keys are deleted, each a hash and a bucket lock, whether or not anything is pending. Fix: delete only what a cheap check says may be pending."
-	fi
 	[ -n "$del" ] && echo "$x"
 	big "$clk" && echo "- **Every event reads the clock**${clk:+ ($(vs "no clock" SYN) of a SYN, about $clk ns; variant \"no clock\")}: bpf_ktime_get_ns, once the event has its place in the ring; a VM's clock read is slow. No cheaper clock has microsecond resolution (bpf_ktime_get_coarse_ns, which the token bucket uses, ticks in milliseconds)."
 	if [ "$syn" != "?" ] && [ "$full" != "?" ]; then

@@ -83,7 +83,6 @@ SYNSCOPE_NO_TCX=1 coexist "tc (classic)" next --mode tc
 
 # kill -9 at given steps (SYNSCOPE_TEST_STOP stops the process there).
 stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
-nothing_left() { attached_to "$NS_SRV" vs0 | tr '\n' ' '; }
 for mode in auto xdp tc; do
 	for point in loaded attaching; do
 		SYNSCOPE_TEST_STOP=$point ip netns exec "$NS_SRV" "$BIN" -i vs0 --mode $mode --duration 30 \

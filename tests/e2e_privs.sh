@@ -62,7 +62,7 @@ missing() { # label want-pattern wrapper...
 	else
 		not_ok "$label: $(cat "$TMP/m.err")"
 	fi
-	check_eq "$label: nothing attached" "$(attached_to "$NS_SRV" vs0 | tr '\n' ' ')" ""
+	check_eq "$label: nothing attached" "$(nothing_left)" ""
 }
 missing "root without CAP_BPF" "^synscope: missing CAP_BPF: " setpriv --inh-caps=-all --bounding-set=-all,+net_admin
 missing "root without CAP_NET_ADMIN" "^synscope: missing CAP_NET_ADMIN: " setpriv --inh-caps=-all --bounding-set=-all,+bpf
@@ -79,7 +79,6 @@ one_handshake() { # wrapper...
 	OUTCOME=none SS_STATUS=none
 	start_synscope "$NS_SRV" "$TMP/one.out" "$TMP/one.err" -i vs0 -o json -c 1 ${SS_EXTRA[@]+"${SS_EXTRA[@]}"} || {
 		SS_WRAP=(); return 1; }
-	SS_STATUS=$(grep -E '^(CapPrm|CapEff|NoNewPrivs)' "/proc/$SS_PID/status" | tr -s '\t\n' ' ')
 	in_cli ncat -w 2 --send-only $SRV4 $OPEN <<<"hi" || true
 	wait "$SS_PID"
 	SS_WRAP=()
@@ -102,7 +101,7 @@ export SYNSCOPE_NO_TCX=1
 one_handshake "${AS_NOBODY_CAPS[@]}"
 check_eq "classic tc as nobody: traces" "$OUTCOME" established
 check_eq "classic tc: keeps CAP_NET_ADMIN only" "$SS_STATUS" "CapPrm: 0000000000001000 CapEff: 0000000000001000 NoNewPrivs: 1 "
-check_eq "classic tc as nobody: its filters removed at exit" "$(attached_to "$NS_SRV" vs0 | tr '\n' ' ')" ""
+check_eq "classic tc as nobody: its filters removed at exit" "$(nothing_left)" ""
 unset SYNSCOPE_NO_TCX
 SS_EXTRA=()
 
@@ -132,7 +131,7 @@ in_srv unshare -Ur "$BIN" -i vs0 --duration 1 >/dev/null 2>"$TMP/un.err"
 check_eq "user namespace: exit code" "$?" 1
 grep -q "^synscope: permission denied: synscope runs in a user namespace" "$TMP/un.err" &&
 	[ "$(wc -l <"$TMP/un.err")" = 1 ] && ok "user namespace: one line saying so" || not_ok "user namespace: $(cat "$TMP/un.err")"
-check_eq "user namespace: nothing attached" "$(attached_to "$NS_SRV" vs0 | tr '\n' ' ')" ""
+check_eq "user namespace: nothing attached" "$(nothing_left)" ""
 
 # A namespace sees its own interfaces only (as in a container).
 in_srv "$BIN" -i vc0 --duration 1 >/dev/null 2>"$TMP/ns.err"
