@@ -90,8 +90,13 @@ $(BUILD)/test_options: tests/test_options.c user/options.c user/options.h | $(BU
 $(BUILD)/test_flood: tests/test_flood.c user/flood.c user/flood.h user/output.c user/handshake.c | $(BUILD)
 	$(CC) $(TEST_CFLAGS) tests/test_flood.c user/flood.c user/output.c user/handshake.c -o $@ -lcmocka
 
+# The capture behind the output golden files (tests/golden/).
+$(BUILD)/gen_golden: tests/golden/gen_golden.c $(CAPTURE_BUILD) | $(BUILD)
+	$(CC) $(TEST_CFLAGS) -Itests tests/golden/gen_golden.c tests/capture_build.c -o $@ $(PCAP_LIBS)
+
 # Another tool's programs, for the coexistence tests (tests/foreign/).
-TEST_TOOLS := $(BUILD)/foreign.bpf.o $(BUILD)/foreign_attach $(BUILD)/synscope-static
+TEST_TOOLS := $(BUILD)/foreign.bpf.o $(BUILD)/foreign_attach $(BUILD)/synscope-static \
+	      $(BUILD)/gen_golden
 
 $(BUILD)/foreign.bpf.o: tests/foreign/foreign.bpf.c $(VMLINUX) | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -Wno-unused-parameter -c $< -o $@
