@@ -21,7 +21,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) $(WARN) \
 LIBS      := -lbpf -lelf -lz
 PCAP_LIBS := -lpcap
 
-USER_SRC  := user/main.c user/options.c user/loader.c user/handshake.c \
+USER_SRC  := user/main.c user/options.c user/loader.c user/handshake.c user/wbuf.c user/ring.c \
 	     user/output.c user/capture.c user/flood.c user/flood_live.c \
 	     user/flood_offline.c user/privs.c user/tc_list.c
 USER_OBJ  := $(patsubst user/%.c,$(BUILD)/%.o,$(USER_SRC))
@@ -44,7 +44,7 @@ all: $(BUILD)/synscope
 $(BUILD):
 	@mkdir -p $@
 
-$(BUILD)/synscope.bpf.o: bpf/synscope.bpf.c bpf/parse.h include/synscope.h include/sketch.h $(VMLINUX) | $(BUILD)
+$(BUILD)/synscope.bpf.o: bpf/synscope.bpf.c bpf/parse.h bpf/decide.h include/synscope.h include/sketch.h $(VMLINUX) | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/synscope.skel.h: $(BUILD)/synscope.bpf.o

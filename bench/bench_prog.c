@@ -58,8 +58,10 @@
 #define MAX_ROUNDS 15
 #define BUDGET_NS 67.2                 /* 10 GbE, 64-byte frames: 14.88 Mpps */
 #define TC_UNSPEC ((uint32_t)-1)       /* TC_ACT_UNSPEC == TCX_NEXT */
-/* Bytes one event takes in the ring: the record and its 8-byte header. */
-#define RING_REC ((uint32_t)(((sizeof(struct ss_event) + 7) & ~7ul) + 8))
+/* Bytes events take in the ring: the record and its 8-byte header. The
+ * smallest (an ACK or RST), and a handshake's three (SYN, SYN-ACK, ACK). */
+#define RING_REC ((uint32_t)(sizeof(struct ss_event) + 8))
+#define RING_FLOW ((uint32_t)(2 * (sizeof(struct ss_event_syn) + 8) + RING_REC))
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -124,22 +126,23 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-/* Per-CPU counters summed, from the counters map fd (a per-CPU array,
- * one slot per counter). */
-static void read_counters_fd(int fd, int ncpus, uint64_t sum[SS_C_MAX])
+/* Per-CPU counters summed, from the fds of the `percpu` and `not_tcp`
+ * maps (ss_counters_sum() in include/synscope.h). */
+static void read_counters_fd(int pc_fd, int nt_fd, int ncpus, uint64_t sum[SS_C_MAX])
 {
-	uint64_t *vals = calloc(ncpus, sizeof(uint64_t));
-	uint32_t k;
-	int cpu;
+	struct ss_percpu *pc = calloc(ncpus, sizeof(*pc));
+	uint64_t *nt = calloc((size_t)ncpus * (SS_PARSE_BAD_TCP + 1), sizeof(uint64_t));
+	uint32_t k = 0;
 
 	memset(sum, 0, sizeof(uint64_t) * SS_C_MAX);
-	for (k = 0; vals && k < SS_C_MAX; k++) {
-		if (bpf_map_lookup_elem(fd, &k, vals))
-			break;
-		for (cpu = 0; cpu < ncpus; cpu++)
-			sum[k] += vals[cpu];
+	if (pc && nt && bpf_map_lookup_elem(pc_fd, &k, pc) == 0) {
+		for (k = 1; k <= SS_PARSE_BAD_TCP; k++)
+			if (bpf_map_lookup_elem(nt_fd, &k, nt + (size_t)k * ncpus))
+				break;
+		ss_counters_sum(pc, nt, ncpus, sum);
 	}
-	free(vals);
+	free(pc);
+	free(nt);
 }
 
 /* ---- one loaded synscope object -------------------------------------------- */
@@ -148,6 +151,7 @@ struct inst {
 	const char *name;
 	struct synscope_bpf *skel;
 	struct ring_buffer *rb;
+	struct ss_pend_set *pend;   /* the pending table, mapped */
 	int ncpus;
 };
 
@@ -189,6 +193,13 @@ static int inst_load(struct inst *in, const char *name, uint32_t ring_bytes, uin
 		return -1;
 	}
 	in->skel = s;
+	in->pend = mmap(NULL, (size_t)SS_PEND_SETS * sizeof(struct ss_pend_set), PROT_READ | PROT_WRITE,
+			MAP_SHARED, bpf_map__fd(s->maps.pend), 0);
+	if (in->pend == MAP_FAILED) {
+		fprintf(stderr, "bench_prog: mmap of the pending table: %s\n", strerror(errno));
+		in->pend = NULL;
+		return -1;
+	}
 	in->rb = ring_buffer__new(bpf_map__fd(s->maps.events), count_event, NULL, NULL);
 	if (!in->rb) {
 		fprintf(stderr, "bench_prog: ring buffer: %s\n", strerror(errno));
@@ -199,6 +210,9 @@ static int inst_load(struct inst *in, const char *name, uint32_t ring_bytes, uin
 
 static void inst_free(struct inst *in)
 {
+	if (in->pend)
+		munmap(in->pend, (size_t)SS_PEND_SETS * sizeof(struct ss_pend_set));
+	in->pend = NULL;
 	ring_buffer__free(in->rb);
 	synscope_bpf__destroy(in->skel);
 	in->rb = NULL;
@@ -207,17 +221,14 @@ static void inst_free(struct inst *in)
 
 static void read_counters(const struct inst *in, uint64_t sum[SS_C_MAX])
 {
-	read_counters_fd(bpf_map__fd(in->skel->maps.counters), in->ncpus, sum);
+	read_counters_fd(bpf_map__fd(in->skel->maps.percpu), bpf_map__fd(in->skel->maps.not_tcp),
+			 in->ncpus, sum);
 }
 
+/* Empty the pending table (mapped: one memset). */
 static void clear_pending(const struct inst *in)
 {
-	int fd = bpf_map__fd(in->skel->maps.pending);
-	struct ss_flow_key key;
-
-	while (bpf_map_get_next_key(fd, NULL, &key) == 0)
-		if (bpf_map_delete_elem(fd, &key))
-			break;
+	memset(in->pend, 0, (size_t)SS_PEND_SETS * sizeof(struct ss_pend_set));
 }
 
 static void drain_now(const struct inst *in)
@@ -355,7 +366,7 @@ static void path_of(const struct krow *k, const struct kres *r, char *buf, size_
 		snprintf(buf, n, "not TCP: counted, no event");
 	else if (r->d[SS_C_NOT_IP])
 		snprintf(buf, n, "not IP: counted, no event");
-	else if (r->d[SS_C_TCP])
+	else if (ss_counters_tcp(r->d))
 		snprintf(buf, n, "ACK, no pending SYN-ACK: no event");
 	else
 		snprintf(buf, n, "?");
@@ -455,7 +466,7 @@ static int run_pairs(struct krow *k, int p, int round, uint32_t pairs, int bare_
 		k->r[p].d[SS_C_EVENTS] += after[SS_C_EVENTS] - before[SS_C_EVENTS];
 		k->r[p].d[SS_C_LOST] += after[SS_C_LOST] - before[SS_C_LOST];
 		k->r[p].d[SS_C_SAMPLED_OUT] += after[SS_C_SAMPLED_OUT] - before[SS_C_SAMPLED_OUT];
-		k->r[p].d[SS_C_TCP] += 4ull * pairs;
+		k->r[p].d[SS_C_PACKETS] += 4ull * pairs;
 		k->r[p].runs += 2ull * pairs;
 	}
 	ret = 0;
@@ -746,7 +757,7 @@ out:
 struct foreign {
 	const char *name;
 	pid_t pid;
-	int prog_fd, events_fd, counters_fd;
+	int prog_fd, events_fd, percpu_fd, not_tcp_fd;
 	uint32_t ring_bytes;
 };
 
@@ -756,7 +767,7 @@ static int foreign_open(struct foreign *fo)
 	struct dirent *de;
 	DIR *d;
 
-	fo->prog_fd = fo->events_fd = fo->counters_fd = -1;
+	fo->prog_fd = fo->events_fd = fo->percpu_fd = fo->not_tcp_fd = -1;
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo", (int)fo->pid);
 	d = opendir(path);
 	if (!d) {
@@ -797,8 +808,10 @@ static int foreign_open(struct foreign *fo)
 				} else if (!strcmp(mi.name, "events") && fo->events_fd < 0) {
 					fo->events_fd = fd;
 					fo->ring_bytes = mi.max_entries;
-				} else if (!strcmp(mi.name, "counters") && fo->counters_fd < 0) {
-					fo->counters_fd = fd;
+				} else if (!strcmp(mi.name, "percpu") && fo->percpu_fd < 0) {
+					fo->percpu_fd = fd;
+				} else if (!strcmp(mi.name, "not_tcp") && fo->not_tcp_fd < 0) {
+					fo->not_tcp_fd = fd;
 				} else {
 					close(fd);
 				}
@@ -807,8 +820,8 @@ static int foreign_open(struct foreign *fo)
 		fclose(f);
 	}
 	closedir(d);
-	if (fo->prog_fd < 0 || fo->events_fd < 0 || fo->counters_fd < 0) {
-		fprintf(stderr, "bench_prog: pid %d: ss_xdp_ingress, events or counters not "
+	if (fo->prog_fd < 0 || fo->events_fd < 0 || fo->percpu_fd < 0 || fo->not_tcp_fd < 0) {
+		fprintf(stderr, "bench_prog: pid %d: ss_xdp_ingress, events, percpu or not_tcp not "
 			"found among its file descriptors\n", (int)fo->pid);
 		return -1;
 	}
@@ -967,7 +980,7 @@ static int cmd_ring(uint32_t flows, int rounds, uint32_t ring_kib, int nf, char 
 			ring_kib = fo[i].ring_bytes / 1024;
 	}
 	/* Leave a tenth of the ring free: nothing may be lost. */
-	fit = (uint32_t)((uint64_t)ring_kib * 1024 * 9 / 10 / (3 * RING_REC));
+	fit = (uint32_t)((uint64_t)ring_kib * 1024 * 9 / 10 / RING_FLOW);
 	need = flows;
 	if (flows > fit)
 		flows = fit;
@@ -993,7 +1006,7 @@ static int cmd_ring(uint32_t flows, int rounds, uint32_t ring_kib, int nf, char 
 				kill(fo[i].pid, SIGSTOP);
 				for (k = 0; k < 2000 && proc_state(fo[i].pid) != 'T'; k++)
 					usleep(1000);
-				read_counters_fd(fo[i].counters_fd, libbpf_num_possible_cpus(), b);
+				read_counters_fd(fo[i].percpu_fd, fo[i].not_tcp_fd, libbpf_num_possible_cpus(), b);
 				t0 = now_ns();
 				if (fill_ring(fo[i].prog_fd, n, base)) {
 					kill(fo[i].pid, SIGCONT);
@@ -1001,7 +1014,7 @@ static int cmd_ring(uint32_t flows, int rounds, uint32_t ring_kib, int nf, char 
 				}
 				fill_ns += now_ns() - t0;
 				fills += 3ull * n;
-				read_counters_fd(fo[i].counters_fd, libbpf_num_possible_cpus(), a);
+				read_counters_fd(fo[i].percpu_fd, fo[i].not_tcp_fd, libbpf_num_possible_cpus(), a);
 				kill(fo[i].pid, SIGCONT);
 				secs = watch_drain(&rp[i]);
 			} else {
@@ -1042,7 +1055,7 @@ static int cmd_ring(uint32_t flows, int rounds, uint32_t ring_kib, int nf, char 
 	       "consumer (on CPU 1) is let go and its consumer position is watched from its first "
 	       "move to the producer's position. Events per second = events / that time. "
 	       "%d rounds; the consumers take turns within a round; ÷ minimal is per round.%s\n\n",
-	       flows, 3 * flows, 3.0 * flows * RING_REC / 1e6, ring_kib, rounds,
+	       flows, 3 * flows, 1.0 * flows * RING_FLOW / 1e6, ring_kib, rounds,
 	       need > flows ? " (FLOWS cut to what fits the ring.)" : "");
 	printf("| consumer | events/s | ns per event | ÷ minimal, same round |\n");
 	printf("|---|--:|--:|--:|\n");

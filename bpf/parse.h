@@ -17,6 +17,14 @@
 #define __always_inline inline __attribute__((always_inline))
 #endif
 
+/* Unroll a loop (clang; the verifier then checks each iteration's
+ * constant offsets). gcc, for the host build, unrolls as it sees fit. */
+#ifdef __clang__
+#define SS_UNROLL _Pragma("unroll")
+#else
+#define SS_UNROLL
+#endif
+
 /* Loop bounds; override with -D for experiments. */
 #ifndef SS_VLAN_MAX_DEPTH
 #define SS_VLAN_MAX_DEPTH 2
@@ -37,6 +45,19 @@
 #define SS_IPPROTO_FRAGMENT 44
 #define SS_IPPROTO_AH       51
 #define SS_IPPROTO_DSTOPTS  60
+
+/*
+ * Count: (*p)++. In the kernel, the pointer goes through an empty asm
+ * first, so that clang cannot merge two counts on different paths into one
+ * increment at a computed offset: without CAP_PERFMON the verifier refuses
+ * pointer arithmetic whose operand differs between paths. Each path then
+ * adds its own constant, which it takes.
+ */
+#ifdef __bpf__
+#define ss_inc(p) do { __u64 *p_ = (p); asm volatile("" : "+r"(p_)); (*p_)++; } while (0)
+#else
+#define ss_inc(p) ((*(p))++)
+#endif
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define ss_ntohs(x) __builtin_bswap16(x)
@@ -131,22 +152,20 @@ struct ss_hdr_tcp {
 #ifdef __bpf__
 /* What a kernel cursor reads. */
 enum ss_src {
-	SS_SRC_XDP,         /* a packet: ctx is a struct xdp_md */
-	SS_SRC_SKB,         /* a packet: ctx is a struct __sk_buff */
-	SS_SRC_OPTS,        /* the option bytes copied to a struct ss_opts (ss_load_opts()) */
+	SS_SRC_XDP,         /* ctx is a struct xdp_md */
+	SS_SRC_SKB,         /* ctx is a struct __sk_buff */
 };
 #endif
 
 struct ss_cursor {
 #ifdef __bpf__
 	void *ctx;          /* struct xdp_md or struct __sk_buff */
-	const __u8 *data;   /* the packet's linear part, data .. data_end; for
-			     * SS_SRC_OPTS the struct ss_opts (in a map value) */
+	const __u8 *data;   /* the packet's linear part, data .. data_end */
 	const __u8 *data_end;
 	__u64 src;          /* enum ss_src, a constant per program; a whole
 			     * stack slot, so that the verifier still knows it
 			     * once the cursor is spilled */
-	__u32 len;          /* packet length (SS_SRC_OPTS: bytes of options) */
+	__u32 len;          /* packet length */
 #else
 	const void *pos;    /* first byte (does not move) */
 	const void *end;    /* one past the last readable byte */
@@ -154,18 +173,59 @@ struct ss_cursor {
 	__u32 off;          /* read position: bytes consumed so far */
 };
 
-static __always_inline __u32 ss_len(const struct ss_cursor *c)
+/* The packet's length. An XDP program of section "xdp" (not
+ * "xdp.frags") only ever sees linear packets, and the common layouts are
+ * read at constant offsets checked against data_end (ss_have()): their
+ * parse never asks, and so never pays for the helper call. */
+static __always_inline __u32 ss_len(struct ss_cursor *c)
 {
 #ifdef __bpf__
+	if (c->src == SS_SRC_XDP && c->len == 0)
+		c->len = bpf_xdp_get_buff_len(c->ctx);
 	return c->len;
 #else
 	return (const __u8 *)c->end - (const __u8 *)c->pos;
 #endif
 }
 
-/* Are n more bytes there at the read position? */
-static __always_inline int ss_have(const struct ss_cursor *c, __u32 n)
+#ifdef __bpf__
+/* p += k for a constant k, in an asm of its own: clang cannot then merge
+ * the additions of two paths into one of a computed amount, which the
+ * verifier refuses without CAP_PERFMON when the paths disagree. */
+#define SS_PTR_ADD(p, k) asm volatile("%[ptr] += %[imm]" : [ptr] "+r"(p) : [imm] "i"(k))
+
+/* Are n bytes there at the constant offset off of the linear part? n may
+ * vary (a header length, a multiple of 4 up to 60): each case compares a
+ * packet pointer moved by a constant, which the verifier takes without
+ * CAP_PERFMON. -1 when n is none of those. */
+static __always_inline int ss_have_linear(const struct ss_cursor *c, __u32 off, __u32 n)
 {
+	const __u8 *p = c->data + off, *end = c->data_end;
+
+	if (__builtin_constant_p(n))
+		return p + n <= end;
+#define SS_HAVE_CASE(k) case k: { const __u8 *q_ = p; SS_PTR_ADD(q_, k); return q_ <= end; }
+	switch (n) {
+	SS_HAVE_CASE(20) SS_HAVE_CASE(24) SS_HAVE_CASE(28) SS_HAVE_CASE(32)
+	SS_HAVE_CASE(36) SS_HAVE_CASE(40) SS_HAVE_CASE(44) SS_HAVE_CASE(48)
+	SS_HAVE_CASE(52) SS_HAVE_CASE(56) SS_HAVE_CASE(60)
+	default: return -1;
+	}
+#undef SS_HAVE_CASE
+}
+#endif
+
+/* Are n more bytes there at the read position? */
+static __always_inline int ss_have(struct ss_cursor *c, __u32 n)
+{
+#ifdef __bpf__
+	/* In the linear part: no length needed. Past it, an skb may still
+	 * hold them (XDP: a linear packet does not). */
+	if (__builtin_constant_p(c->off) && ss_have_linear(c, c->off, n) == 1)
+		return 1;
+	if (__builtin_constant_p(c->off) && c->src == SS_SRC_XDP && ss_have_linear(c, c->off, n) == 0)
+		return 0;
+#endif
 	return (__u64)c->off + n <= ss_len(c);
 }
 
@@ -212,49 +272,12 @@ static __always_inline void ss_copy_pkt(void *dst, const __u8 *data, __u32 off, 
 	if (i < n)
 		d[i] = s[i];
 }
-
-/*
- * Read n (a constant, at most 8) option bytes at a variable offset, off the
- * struct ss_opts that holds them, without moving a pointer by a variable
- * amount (see above): the five words of raw[] are loaded at fixed offsets
- * (the caller puts raw[] on an eight-byte boundary), the one that holds
- * each byte is picked by comparisons, the byte by a shift. The empty asm
- * keeps clang from turning the choice back into one load at a computed
- * address.
- */
-static __always_inline int ss_load_opts(const struct ss_cursor *c, __u32 off, __u8 *dst, __u32 n)
-{
-	const __u8 *raw = c->data + __builtin_offsetof(struct ss_opts, raw);
-	__u64 w0 = *(const __u64 *)raw, w1 = *(const __u64 *)(raw + 8);
-	__u64 w2 = *(const __u64 *)(raw + 16), w3 = *(const __u64 *)(raw + 24);
-	__u64 w4 = *(const __u64 *)(raw + 32);
-	__u32 k;
-
-	_Static_assert(SS_OPT_RAW_SIZE == 5 * 8, "five words");
-	asm volatile("" : "+r"(w0), "+r"(w1), "+r"(w2), "+r"(w3), "+r"(w4));
-	for (k = 0; k < n; k++) {
-		__u32 p = off + k;
-		__u64 x;
-
-		if (p >= c->len || p >= SS_OPT_RAW_SIZE)
-			return -1;
-		x = p < 16 ? (p < 8 ? w0 : w1) : p < 32 ? (p < 24 ? w2 : w3) : w4;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-		dst[k] = x >> ((p & 7) * 8);
-#else
-		dst[k] = x >> ((7 - (p & 7)) * 8);
-#endif
-	}
-	return 0;
-}
 #endif
 
 /* Copy n bytes at offset off. 0 on success. */
-static __always_inline int ss_load(const struct ss_cursor *c, __u32 off, void *dst, __u32 n)
+static __always_inline int ss_load(struct ss_cursor *c, __u32 off, void *dst, __u32 n)
 {
 #ifdef __bpf__
-	if (c->src == SS_SRC_OPTS)
-		return __builtin_constant_p(n) && n <= 8 ? ss_load_opts(c, off, dst, n) : -1;
 	/* A constant offset into the linear part: a packet pointer moved by
 	 * a constant, which the verifier takes without CAP_PERFMON. */
 	if (__builtin_constant_p(off) && __builtin_constant_p(n) &&
@@ -276,6 +299,25 @@ static __always_inline int ss_load(const struct ss_cursor *c, __u32 off, void *d
 /* Copy the header at the read position into *h; no move. */
 #define SS_READ(c, h) (!ss_have(c, sizeof(*(h))) || ss_load(c, (c)->off, h, sizeof(*(h))))
 
+/*
+ * The header at the read position into *hdr; nonzero when it runs past the
+ * packet. In the kernel, at a constant offset in the linear part (the
+ * common layouts), it is read in place: a packet pointer moved by a
+ * constant, each field one load. Otherwise (and always on the host, where
+ * the capture's bytes need not be aligned) it is copied into *copy first.
+ * The result is not a pointer that may be NULL: without CAP_PERFMON the
+ * verifier refuses to compare a packet pointer with 0.
+ */
+#ifdef __bpf__
+#define SS_HDR(c, copy, hdr)                                                              \
+	((__builtin_constant_p((c)->off) &&                                              \
+	  (c)->data + (c)->off + sizeof(*(copy)) <= (c)->data_end)                       \
+		 ? ((*(hdr) = (const void *)((c)->data + (c)->off)), 0)                   \
+		 : SS_READ(c, copy) ? 1 : ((*(hdr) = (copy)), 0))
+#else
+#define SS_HDR(c, copy, hdr) (SS_READ(c, copy) ? 1 : ((*(hdr) = (copy)), 0))
+#endif
+
 /* What the parser learned about a TCP segment. */
 struct ss_pkt {
 	__u32 saddr[4];     /* network byte order */
@@ -292,6 +334,15 @@ struct ss_pkt {
 	__u16 doff;         /* TCP header length in bytes, options included */
 	__u32 payload_len;
 	__u32 tcp_off;      /* offset of the TCP header from the cursor's start */
+	/* For fingerprints (struct ss_event_syn). */
+	__u32 flow;         /* IPv6 flow label */
+	__u16 ip_id;
+	__u16 ip_frag;
+	__u16 urg;
+	__u8 tos;
+	__u8 ip_opt_len;
+	__u8 doff_res;
+	__u8 pad[3];
 };
 
 /*
@@ -305,29 +356,33 @@ struct ss_pkt {
 static __always_inline int ss_parse_tcp(struct ss_cursor *c, __u32 l4len,
 					int first_fragment, struct ss_pkt *pkt)
 {
-	struct ss_hdr_tcp th;
+	const struct ss_hdr_tcp *th;
+	struct ss_hdr_tcp copy;
 	__u32 doff;
 
 	/* RFC 1858: a first fragment too short for the TCP header is not a
 	 * segment we can classify; it is a fragment, not a malformed header. */
-	if (l4len < sizeof(th))
+	if (l4len < sizeof(copy))
 		return first_fragment ? SS_PARSE_FRAGMENT : SS_PARSE_BAD_TCP;
-	if (SS_READ(c, &th))
+	if (SS_HDR(c, &copy, &th))
 		return SS_PARSE_TRUNCATED;
-	doff = (th.doff_res >> 4) * 4;
-	if (doff < sizeof(th))
+	doff = (th->doff_res >> 4) * 4;
+	if (doff < sizeof(copy))
 		return SS_PARSE_BAD_TCP;
 	if (doff > l4len)
 		return first_fragment ? SS_PARSE_FRAGMENT : SS_PARSE_BAD_TCP;
 	if (!ss_have(c, doff))
 		return SS_PARSE_TRUNCATED;
 
-	pkt->sport = ss_ntohs(th.sport);
-	pkt->dport = ss_ntohs(th.dport);
-	pkt->seq = ss_ntohl(th.seq);
-	pkt->ack = ss_ntohl(th.ack);
-	pkt->window = ss_ntohs(th.window);
-	pkt->tcp_flags = th.flags;
+	pkt->sport = ss_ntohs(th->sport);
+	pkt->dport = ss_ntohs(th->dport);
+	pkt->seq = ss_ntohl(th->seq);
+	pkt->ack = ss_ntohl(th->ack);
+	pkt->window = ss_ntohs(th->window);
+	pkt->tcp_flags = th->flags;
+	pkt->urg = ss_ntohs(th->urg);
+	pkt->doff_res = th->doff_res;
+	pkt->pad[0] = pkt->pad[1] = pkt->pad[2] = 0;
 	pkt->doff = doff;
 	pkt->payload_len = l4len == SS_LEN_UNKNOWN ? ss_len(c) - c->off - doff : l4len - doff;
 	pkt->tcp_off = c->off;
@@ -337,68 +392,88 @@ static __always_inline int ss_parse_tcp(struct ss_cursor *c, __u32 l4len,
 
 static __always_inline int ss_parse_ipv4(struct ss_cursor *c, struct ss_pkt *pkt)
 {
-	struct ss_hdr_ipv4 ip;
+	const struct ss_hdr_ipv4 *ip;
+	struct ss_hdr_ipv4 copy;
 	__u32 ihl, tot_len, l4len;
 	__u16 frag;
 
-	if (SS_READ(c, &ip))
+	if (SS_HDR(c, &copy, &ip))
 		return SS_PARSE_TRUNCATED;
-	if ((ip.ver_ihl >> 4) != 4)
+	if ((ip->ver_ihl >> 4) != 4)
 		return SS_PARSE_BAD_IPV4;
-	ihl = (ip.ver_ihl & 0x0f) * 4;
-	if (ihl < sizeof(ip))
+	ihl = (ip->ver_ihl & 0x0f) * 4;
+	if (ihl < sizeof(copy))
 		return SS_PARSE_BAD_IPV4;
-	tot_len = ss_ntohs(ip.tot_len);
+	tot_len = ss_ntohs(ip->tot_len);
 	if (tot_len != 0 && tot_len < ihl)
 		return SS_PARSE_BAD_IPV4;
 	if (!ss_have(c, ihl))
 		return SS_PARSE_TRUNCATED;
-	if (ip.protocol != SS_IPPROTO_TCP)
+	if (ip->protocol != SS_IPPROTO_TCP)
 		return SS_PARSE_NOT_TCP;
-	frag = ss_ntohs(ip.frag_off);
+	frag = ss_ntohs(ip->frag_off);
 	if (frag & SS_IPV4_OFFMASK)
 		return SS_PARSE_FRAGMENT; /* later fragment: no TCP header */
 
 	pkt->family = 4;
-	pkt->ttl = ip.ttl;
-	pkt->saddr[0] = ip.saddr;
+	pkt->ttl = ip->ttl;
+	pkt->tos = ip->tos;
+	pkt->ip_id = ss_ntohs(ip->id);
+	pkt->ip_frag = frag;
+	pkt->ip_opt_len = ihl - sizeof(copy);
+	pkt->flow = 0;
+	pkt->saddr[0] = ip->saddr;
 	pkt->saddr[1] = pkt->saddr[2] = pkt->saddr[3] = 0;
-	pkt->daddr[0] = ip.daddr;
+	pkt->daddr[0] = ip->daddr;
 	pkt->daddr[1] = pkt->daddr[2] = pkt->daddr[3] = 0;
 	l4len = tot_len ? tot_len - ihl : SS_LEN_UNKNOWN;
-	if (ihl == sizeof(ip)) {
+	if (ihl == sizeof(copy)) {
 		/* No options, the common case, spelled apart: at a constant
-		 * offset in, the TCP header is at one too (see ss_load()). */
-		c->off += sizeof(ip);
+		 * offset in, the TCP header is at one too (see SS_HDR). */
+		c->off += sizeof(copy);
 		return ss_parse_tcp(c, l4len, !!(frag & SS_IPV4_MF), pkt);
 	}
 	c->off += ihl;
 	return ss_parse_tcp(c, l4len, !!(frag & SS_IPV4_MF), pkt);
 }
 
+/* What the fingerprint takes from an IPv6 header. */
+static __always_inline void ss_fill_ipv6(struct ss_pkt *pkt, const struct ss_hdr_ipv6 *ip6)
+{
+	__u32 vtf = ss_ntohl(ip6->ver_tc_flow);
+
+	pkt->ttl = ip6->hop_limit;
+	pkt->tos = (vtf >> 20) & 0xff;
+	pkt->flow = vtf & 0xfffff;
+	pkt->ip_id = 0;
+	pkt->ip_frag = 0;
+	pkt->ip_opt_len = 0;
+}
+
 static __always_inline int ss_parse_ipv6(struct ss_cursor *c, struct ss_pkt *pkt)
 {
-	struct ss_hdr_ipv6 ip6;
+	const struct ss_hdr_ipv6 *ip6;
+	struct ss_hdr_ipv6 copy;
 	__u32 plen, used = 0, len;
 	int first_fragment = 0;
 	__u8 next;
 	int i;
 
-	if (SS_READ(c, &ip6))
+	if (SS_HDR(c, &copy, &ip6))
 		return SS_PARSE_TRUNCATED;
-	if ((ss_ntohl(ip6.ver_tc_flow) >> 28) != 6)
+	if ((ss_ntohl(ip6->ver_tc_flow) >> 28) != 6)
 		return SS_PARSE_BAD_IPV6;
-	plen = ss_ntohs(ip6.payload_len);
-	next = ip6.nexthdr;
-	c->off += sizeof(ip6);
+	plen = ss_ntohs(ip6->payload_len);
+	next = ip6->nexthdr;
+	c->off += sizeof(copy);
 	if (next == SS_IPPROTO_TCP) {
 		/* No extension header, the common case, spelled apart (as
 		 * the walk below would end): at a constant offset in, the
 		 * TCP header is at one too (see ss_load()). */
 		pkt->family = 6;
-		pkt->ttl = ip6.hop_limit;
-		__builtin_memcpy(pkt->saddr, ip6.saddr, 16);
-		__builtin_memcpy(pkt->daddr, ip6.daddr, 16);
+		ss_fill_ipv6(pkt, ip6);
+		__builtin_memcpy(pkt->saddr, ip6->saddr, 16);
+		__builtin_memcpy(pkt->daddr, ip6->daddr, 16);
 		return ss_parse_tcp(c, plen ? plen : SS_LEN_UNKNOWN, 0, pkt);
 	}
 
@@ -446,9 +521,9 @@ static __always_inline int ss_parse_ipv6(struct ss_cursor *c, struct ss_pkt *pkt
 		return SS_PARSE_BAD_IPV6;
 
 	pkt->family = 6;
-	pkt->ttl = ip6.hop_limit;
-	__builtin_memcpy(pkt->saddr, ip6.saddr, 16);
-	__builtin_memcpy(pkt->daddr, ip6.daddr, 16);
+	ss_fill_ipv6(pkt, ip6);
+	__builtin_memcpy(pkt->saddr, ip6->saddr, 16);
+	__builtin_memcpy(pkt->daddr, ip6->daddr, 16);
 	return ss_parse_tcp(c, plen ? plen - used : SS_LEN_UNKNOWN,
 			    first_fragment, pkt);
 }
@@ -468,14 +543,15 @@ static __always_inline int ss_parse_l3(struct ss_cursor *c, __u16 proto,
  * IP, TCP. */
 static __always_inline int ss_parse_eth(struct ss_cursor *c, struct ss_pkt *pkt)
 {
-	struct ss_hdr_eth eth;
+	const struct ss_hdr_eth *eth;
+	struct ss_hdr_eth copy;
 	__u16 proto;
 	int i;
 
-	if (SS_READ(c, &eth))
+	if (SS_HDR(c, &copy, &eth))
 		return SS_PARSE_TRUNCATED;
-	proto = ss_ntohs(eth.proto);
-	c->off += sizeof(eth);
+	proto = ss_ntohs(eth->proto);
+	c->off += sizeof(copy);
 	pkt->vlan_depth = 0;
 	/* Untagged, the common case, spelled apart (as the loop below would
 	 * end at once): the network header is then at a constant offset,
@@ -501,126 +577,105 @@ static __always_inline int ss_parse_eth(struct ss_cursor *c, struct ss_pkt *pkt)
 	return ss_parse_l3(c, proto, pkt);
 }
 
-/*
- * TCP options of a parsed segment (RFC 9293 3.1, RFC 7323, RFC 2018): the
- * bytes (at most 40) are copied to o->raw for userspace, and walked by
- * ss_opt_step below to fill the summary.
- */
-static __always_inline void ss_copy_tcp_opts(const struct ss_cursor *c,
-					     const struct ss_pkt *pkt, struct ss_opts *o)
+#ifndef __bpf__
+/* The option bytes of a parsed segment (at most 40) into opts; returns how
+ * many (0 when the segment has none). The kernel copies them into the
+ * event itself (bpf/synscope.bpf.c, emit()). */
+static __always_inline __u8 ss_copy_tcp_opts(struct ss_cursor *c, const struct ss_pkt *pkt,
+					     __u8 *opts)
 {
 	__u32 len = pkt->doff - sizeof(struct ss_hdr_tcp);
 
-	__builtin_memset(o, 0, sizeof(*o));
-	if (len == 0 || len > SS_TCP_OPT_MAX_BYTES)
-		return;
-	if (ss_load(c, pkt->tcp_off + sizeof(struct ss_hdr_tcp), o->raw, len))
-		return;
-	o->raw_len = len;
+	if (len == 0 || len > SS_OPT_RAW_SIZE)
+		return 0;
+	if (ss_load(c, pkt->tcp_off + sizeof(struct ss_hdr_tcp), opts, len))
+		return 0;
+	return len;
 }
 
-/* State of an option walk over the copied option bytes (struct ss_opts
- * raw[], read through a cursor): bytes [0, len), the next at off. */
-struct ss_opt_walk {
-	__u32 len;
-	__u32 off;
+/* Option summary flags (struct ss_opts.present). */
+#define SS_OPT_MSS       0x01
+#define SS_OPT_WSCALE    0x02
+#define SS_OPT_SACK_OK   0x04
+#define SS_OPT_TS        0x08
+#define SS_OPT_MALFORMED 0x80 /* option walk stopped at a bad length */
+
+#define SS_OPT_KINDS_MAX 12 /* option kinds recorded in wire order */
+
+/* What the walk of a segment's options found (RFC 9293 3.1, RFC 7323,
+ * RFC 2018). */
+struct ss_opts {
+	__u16 mss;
+	__u8 wscale;
+	__u8 present;                    /* SS_OPT_* */
+	__u8 kinds[SS_OPT_KINDS_MAX];    /* wire order (EOL included), nkinds valid */
+	__u8 nkinds;                     /* number of kinds recorded */
+	__u8 pad[3];
+	__u32 ts_val;
+	__u32 ts_ecr;
 };
 
 /*
- * One option of the walk: record its kind, decode MSS, window scale,
- * SACK-permitted and timestamps. Returns 1 when the walk is over (end of
- * list, end of bytes, or a bad length, which sets SS_OPT_MALFORMED; what
- * was read before it stays). Each step consumes at least one byte, so
- * SS_TCP_OPT_MAX_BYTES steps always suffice. Bytes are read with ss_load
- * at a scalar offset: no variable index into memory, which the verifier
- * accepts without CAP_PERFMON on every path.
+ * Walk len option bytes: record the kinds in order, decode MSS, window
+ * scale, SACK-permitted and timestamps. The walk ends at the end of the
+ * list, at the end of the bytes, or at a bad length, which sets
+ * SS_OPT_MALFORMED (what was read before it stays).
  */
-static __always_inline int ss_opt_step(const struct ss_cursor *c, struct ss_opts *o,
-				       struct ss_opt_walk *w)
+static inline void ss_walk_tcp_opts(const __u8 *b, __u32 len, struct ss_opts *o)
 {
-	__u32 off = w->off, len = w->len, olen, n;
-	__u8 tlv[2], v[8];
+	__u32 off = 0, olen;
+	__u8 kind;
 
-	if (off >= len || len > SS_TCP_OPT_MAX_BYTES)
-		return 1;
-	if (ss_load(c, off, tlv, 1))
-		return 1;
-	n = o->nkinds;
-	if (n < SS_OPT_KINDS_MAX) {
-		/* Fixed offsets only: see above. */
-		switch (n) {
-		case 0: o->kinds[0] = tlv[0]; break;
-		case 1: o->kinds[1] = tlv[0]; break;
-		case 2: o->kinds[2] = tlv[0]; break;
-		case 3: o->kinds[3] = tlv[0]; break;
-		case 4: o->kinds[4] = tlv[0]; break;
-		case 5: o->kinds[5] = tlv[0]; break;
-		case 6: o->kinds[6] = tlv[0]; break;
-		case 7: o->kinds[7] = tlv[0]; break;
-		case 8: o->kinds[8] = tlv[0]; break;
-		case 9: o->kinds[9] = tlv[0]; break;
-		case 10: o->kinds[10] = tlv[0]; break;
-		default: o->kinds[11] = tlv[0]; break;
+	__builtin_memset(o, 0, sizeof(*o));
+	if (len > SS_OPT_RAW_SIZE)
+		len = SS_OPT_RAW_SIZE;
+	while (off < len) {
+		kind = b[off];
+		if (o->nkinds < SS_OPT_KINDS_MAX)
+			o->kinds[o->nkinds++] = kind;
+		if (kind == 0) /* end of option list */
+			return;
+		if (kind == 1) { /* NOP */
+			off++;
+			continue;
 		}
-		o->nkinds = n + 1;
+		if (off + 2 > len) {
+			o->present |= SS_OPT_MALFORMED;
+			return;
+		}
+		olen = b[off + 1];
+		if (olen < 2 || off + olen > len) {
+			o->present |= SS_OPT_MALFORMED;
+			return;
+		}
+		if (kind == 2 && olen == 4) {
+			o->mss = (__u16)(b[off + 2] << 8 | b[off + 3]);
+			o->present |= SS_OPT_MSS;
+		} else if (kind == 3 && olen == 3) {
+			o->wscale = b[off + 2];
+			o->present |= SS_OPT_WSCALE;
+		} else if (kind == 4 && olen == 2) {
+			o->present |= SS_OPT_SACK_OK;
+		} else if (kind == 8 && olen == 10) {
+			o->ts_val = (__u32)b[off + 2] << 24 | (__u32)b[off + 3] << 16 |
+				    (__u32)b[off + 4] << 8 | b[off + 5];
+			o->ts_ecr = (__u32)b[off + 6] << 24 | (__u32)b[off + 7] << 16 |
+				    (__u32)b[off + 8] << 8 | b[off + 9];
+			o->present |= SS_OPT_TS;
+		}
+		off += olen;
 	}
-	if (tlv[0] == 0) /* end of option list */
-		return 1;
-	if (tlv[0] == 1) { /* NOP */
-		w->off = off + 1;
-		return 0;
-	}
-	if (off + 2 > len || ss_load(c, off, tlv, 2)) {
-		o->present |= SS_OPT_MALFORMED;
-		return 1;
-	}
-	olen = tlv[1];
-	if (olen < 2 || off + olen > len) {
-		o->present |= SS_OPT_MALFORMED;
-		return 1;
-	}
-	if (tlv[0] == 2 && olen == 4 && !ss_load(c, off + 2, v, 2)) {
-		o->mss = ((__u16)v[0] << 8) | v[1];
-		o->present |= SS_OPT_MSS;
-	} else if (tlv[0] == 3 && olen == 3 && !ss_load(c, off + 2, v, 1)) {
-		o->wscale = v[0];
-		o->present |= SS_OPT_WSCALE;
-	} else if (tlv[0] == 4 && olen == 2) {
-		o->present |= SS_OPT_SACK_OK;
-	} else if (tlv[0] == 8 && olen == 10 && !ss_load(c, off + 2, v, 8)) {
-		o->ts_val = ((__u32)v[0] << 24) | ((__u32)v[1] << 16) | ((__u32)v[2] << 8) | v[3];
-		o->ts_ecr = ((__u32)v[4] << 24) | ((__u32)v[5] << 16) | ((__u32)v[6] << 8) | v[7];
-		o->present |= SS_OPT_TS;
-	}
-	w->off = off + olen;
-	return 0;
-}
-
-#ifndef __bpf__
-/* Walk the option bytes copied to o->raw (the kernel walks them too, with
- * the same steps under bpf_loop). */
-static __always_inline void ss_walk_tcp_opts(struct ss_opts *o)
-{
-	struct ss_cursor c = { .pos = o->raw, .end = o->raw + o->raw_len, .off = 0 };
-	struct ss_opt_walk w = { .len = o->raw_len, .off = 0 };
-	int i;
-
-	o->nkinds = 0;
-	o->present = 0;
-	for (i = 0; i < SS_TCP_OPT_MAX_BYTES; i++)
-		if (ss_opt_step(&c, o, &w))
-			break;
 }
 
 /* Host convenience: copy and walk in one call; data..end is the buffer the
  * parsing cursor started on. */
-static __always_inline void ss_parse_tcp_opts(const void *data, const struct ss_pkt *pkt,
-					      const void *end, struct ss_opts *o)
+static inline void ss_parse_tcp_opts(const void *data, const struct ss_pkt *pkt,
+				     const void *end, struct ss_opts *o)
 {
 	struct ss_cursor c = { .pos = data, .end = end, .off = 0 };
+	__u8 raw[SS_OPT_RAW_SIZE];
 
-	ss_copy_tcp_opts(&c, pkt, o);
-	ss_walk_tcp_opts(o);
+	ss_walk_tcp_opts(raw, ss_copy_tcp_opts(&c, pkt, raw), o);
 }
 #endif
 
@@ -681,7 +736,19 @@ static __always_inline void ss_fill_event(struct ss_event *e, const struct ss_pk
 	e->window = pkt->window;
 	e->ttl = pkt->ttl;
 	e->vlan_depth = pkt->vlan_depth;
-	e->payload_len = pkt->payload_len;
+}
+
+/* The fingerprint fields of a SYN or SYN-ACK (not the options, the cgroup). */
+static __always_inline void ss_fill_event_syn(struct ss_event_syn *s, const struct ss_pkt *pkt)
+{
+	s->flow = pkt->flow;
+	s->ip_id = pkt->ip_id;
+	s->ip_frag = pkt->ip_frag;
+	s->urg = pkt->urg;
+	s->payload_len = pkt->payload_len > 0xffff ? 0xffff : pkt->payload_len;
+	s->tos = pkt->tos;
+	s->ip_opt_len = pkt->ip_opt_len;
+	s->doff_res = pkt->doff_res;
 }
 
 #endif /* SS_PARSE_H */

@@ -11,6 +11,7 @@
 
 #ifndef __bpf__
 #include <linux/types.h>
+#include <stdint.h>
 #endif
 
 /* Direction of a packet relative to the interface it was seen on. */
@@ -25,7 +26,7 @@ enum ss_kind {
 	SS_EV_SYNACK = 2,  /* SYN+ACK: the server's answer */
 	SS_EV_ACK = 3,     /* the ACK that completes a handshake */
 	SS_EV_RST = 4,     /* any RST */
-	SS_EV_FIN = 5,     /* any FIN (reserved; not emitted yet) */
+	SS_EV_FIN = 5,     /* any FIN (counted, never an event) */
 };
 
 /* TCP header flag bits (byte 13 of the TCP header). */
@@ -38,39 +39,19 @@ enum ss_kind {
 #define SS_TCP_ECE 0x40
 #define SS_TCP_CWR 0x80
 
-/* Option summary flags (struct ss_opts.present). */
-#define SS_OPT_MSS       0x01
-#define SS_OPT_WSCALE    0x02
-#define SS_OPT_SACK_OK   0x04
-#define SS_OPT_TS        0x08
-#define SS_OPT_MALFORMED 0x80 /* option walk stopped at a bad length */
-
-#define SS_OPT_KINDS_MAX 12 /* option kinds recorded in wire order */
-#define SS_OPT_RAW_SIZE 40
-
-struct ss_opts {
-	__u16 mss;
-	__u8 wscale;
-	__u8 present;                    /* SS_OPT_* */
-	__u8 kinds[SS_OPT_KINDS_MAX];    /* wire order (EOL included), nkinds valid */
-	__u8 nkinds;                     /* number of kinds recorded */
-	__u8 raw_len;                    /* option bytes copied to raw[] */
-	__u8 pad[2];
-	__u32 ts_val;
-	__u32 ts_ecr;
-	__u8 raw[SS_OPT_RAW_SIZE];      /* the option bytes as on the wire */
-};
+#define SS_OPT_RAW_SIZE 40  /* TCP option bytes at most (60-byte header) */
 
 /*
- * One handshake-relevant packet. Ports, seq, ack and window are in host
- * byte order; addresses are in network byte order (IPv4 in the first
- * word, the rest zero).
+ * One handshake-relevant packet, 64 bytes: SYN, SYN-ACK, the ACK that
+ * completes a handshake, RST. Ports, seq, ack and window are in host byte
+ * order; addresses in network byte order (IPv4 in the first word, the
+ * rest zero). A SYN or SYN-ACK is a struct ss_event_syn.
  */
 struct ss_event {
 	__u64 ts_ns;        /* CLOCK_MONOTONIC live, capture time offline */
 	__u32 ifindex;
-	__u8 dir;           /* enum ss_dir */
 	__u8 kind;          /* enum ss_kind */
+	__u8 dir;           /* enum ss_dir */
 	__u8 family;        /* 4 or 6 */
 	__u8 tcp_flags;     /* SS_TCP_* as on the wire */
 	__u32 saddr[4];     /* network byte order words */
@@ -82,14 +63,51 @@ struct ss_event {
 	__u16 window;       /* unscaled, as on the wire */
 	__u8 ttl;           /* TTL or hop limit */
 	__u8 vlan_depth;
-	__u32 payload_len;  /* TCP payload bytes, from the IP lengths */
-	struct ss_opts opts; /* filled for SYN and SYN-ACK only */
 };
 
 /*
- * Per-CPU counters, summed in userspace. Everything up to SS_C_FRAGMENT is
- * counted for every packet; the TCP classes only for packets that pass the
- * filters (the rest are SS_C_FILTERED).
+ * A SYN or SYN-ACK, 128 bytes: the event, what a fingerprint needs of the
+ * IP and TCP headers, and the TCP option bytes as on the wire. The kernel
+ * copies the options and leaves their walk to userspace (ss_walk_tcp_opts()
+ * in bpf/parse.h), which also counts the malformed ones.
+ */
+struct ss_event_syn {
+	struct ss_event e;
+	__u64 cgroup_id;    /* tc egress: the cgroup v2 id of the sending
+			     * socket (a client's SYN, a listener's SYN-ACK);
+			     * 0 where there is none (ingress, forwarded) */
+	__u32 flow;         /* IPv6 flow label; 0 for IPv4 */
+	__u16 ip_id;        /* IPv4 identification */
+	__u16 ip_frag;      /* IPv4 flags and fragment offset (DF 0x4000) */
+	__u16 urg;          /* TCP urgent pointer */
+	__u16 payload_len;  /* TCP payload bytes, at most 65535 */
+	__u8 tos;           /* IPv4 TOS / IPv6 traffic class */
+	__u8 ip_opt_len;    /* IPv4 option bytes (IHL * 4 - 20); 0 for IPv6 */
+	__u8 doff_res;      /* TCP header byte 12: data offset, reserved bits */
+	__u8 opt_len;       /* bytes of opts[] that hold the options */
+	__u8 pad[2];
+	__u8 opts[SS_OPT_RAW_SIZE];
+};
+
+/*
+ * With -w, every event is followed by the packet as the program saw it, up
+ * to the snap length (cfg_snaplen; at most SS_SNAP_MAX).
+ */
+#define SS_SNAP_MAX 256
+
+struct ss_event_raw {
+	__u32 wire_len;     /* the packet's length */
+	__u16 caplen;       /* bytes of data[] that hold it */
+	__u16 pad;
+	__u8 data[SS_SNAP_MAX];
+};
+
+/*
+ * Per-CPU counters, summed in userspace. SS_C_PACKETS and the reasons a
+ * packet is not a TCP segment are counted for every packet; the TCP
+ * classes only for segments that pass the filters (the others are
+ * SS_C_FILTERED). TCP segments are not counted apart: they are the
+ * packets that are not counted as anything else (ss_counters_tcp()).
  */
 enum ss_counter {
 	SS_C_PACKETS = 0,     /* every packet the program saw */
@@ -100,21 +118,30 @@ enum ss_counter {
 	SS_C_BAD_IPV4,        /* not parsed: bad IPv4 version/IHL/length */
 	SS_C_BAD_IPV6,        /* not parsed: IPv6 extension chain too long or bad */
 	SS_C_BAD_TCP,         /* not parsed: bad TCP data offset */
-	SS_C_TCP,             /* parsed TCP segments */
 	SS_C_FILTERED,        /* TCP segments excluded by --port/--host */
 	SS_C_SYN,
 	SS_C_SYNACK,
 	SS_C_ACK_COMPLETE,    /* ACKs that complete a seen SYN-ACK */
 	SS_C_RST,
 	SS_C_FIN,
-	SS_C_BAD_TCP_OPT,     /* SYN/SYN-ACK whose options were malformed */
+	SS_C_PEND_EVICTED,    /* pending SYN-ACKs younger than --timeout
+			       * overwritten by another flow's (set full) */
 	SS_C_EVENTS,          /* events written to the ring buffer */
 	SS_C_LOST,            /* events dropped: ring buffer full */
 	SS_C_SAMPLED_OUT,     /* events skipped by the per-CPU rate limit */
 	SS_C_MAX,
 };
 
-/* Result of the shared parser. 0 means a TCP segment was parsed. */
+/* What each CPU keeps: the counters, and the event rate limit's token
+ * bucket in nano-tokens (one value, so one map lookup per packet). */
+struct ss_percpu {
+	__u64 c[SS_C_MAX];
+	__u64 ntokens;
+	__u64 last_ns;
+};
+
+/* Result of the shared parser. 0 means a TCP segment was parsed; the
+ * others have the counters SS_C_NOT_IP + result - 1. */
 enum ss_parse_result {
 	SS_PARSE_TCP = 0,
 	SS_PARSE_NOT_IP,
@@ -126,36 +153,69 @@ enum ss_parse_result {
 	SS_PARSE_BAD_TCP,
 };
 
-/* Key of the pending SYN-ACK table: the flow of the ACK we expect. */
-struct ss_flow_key {
-	__u32 saddr[4];
-	__u32 daddr[4];
-	__u16 sport;
-	__u16 dport;
-	__u8 family;
-	__u8 pad[3];
+_Static_assert(SS_C_BAD_TCP - SS_C_NOT_IP == SS_PARSE_BAD_TCP - SS_PARSE_NOT_IP,
+	       "one counter per parse result, in the same order");
+
+
+/*
+ * The pending SYN-ACK table: SYN-ACKs waiting for the ACK that completes
+ * them. Set-associative: a flow hash picks a set (one cache line) of
+ * SS_PEND_WAYS slots. A slot is one word, so that one atomic exchange
+ * claims or clears it: the flow's tag (more bits of that hash, never 0),
+ * the SYN-ACK's time in units of 2^tshift ns, and the ACK number the
+ * completing ACK carries. See bpf/decide.h.
+ */
+#define SS_PEND_WAYS 8
+#define SS_PEND_SETS_LOG2 14          /* 16384 sets: 131072 slots, 1 MiB */
+#define SS_PEND_SETS (1u << SS_PEND_SETS_LOG2)
+#define SS_PEND_TAG_SHIFT 44          /* bits 63..44: the tag */
+#define SS_PEND_T_SHIFT 32            /* bits 43..32: the time */
+#define SS_PEND_T_MASK 0xfffull       /* (12 bits: 4096 units) */
+/* A time unit is at least 1/16 of --timeout (and at least 2^20 ns), so a
+ * live slot is at most 16 units old, and the 12 bits wrap only after 256
+ * timeouts: userspace clears stale slots long before (ss_pend_sweep()). */
+#define SS_PEND_TSHIFT_MIN 20
+/* Userspace sweeps that often, in time units (ss_pend_sweep()). */
+#define SS_PEND_SWEEP_UNITS 256
+
+struct ss_pend_set {
+	__u64 w[SS_PEND_WAYS];
 };
 
-struct ss_pending {
-	__u32 expect_ack;   /* SYN-ACK seq + 1 */
-	__u32 pad;
-	__u64 ts_ns;
-};
-
-/* The kernel's pending filter (bpf/synscope.bpf.c, pend_maybe()) ages
- * its stamps in epochs of 2^shift ns, at least the handshake timeout long
- * (an ACK later than that would no longer be paired) and at least 2^24 ns,
- * far longer than one program run. */
-#define SS_PEND_SHIFT_MIN 24
-#define SS_PEND_SHIFT_MAX 62
-
-static inline __u8 ss_pend_shift(__u64 timeout_ns)
+static inline __u32 ss_pend_tag(__u64 slot)
 {
-	__u8 shift = SS_PEND_SHIFT_MIN;
+	return (__u32)(slot >> SS_PEND_TAG_SHIFT);
+}
 
-	while (shift < SS_PEND_SHIFT_MAX && (1ull << shift) < timeout_ns)
+static inline __u32 ss_pend_t(__u64 slot)
+{
+	return (__u32)(slot >> SS_PEND_T_SHIFT) & SS_PEND_T_MASK;
+}
+
+/* The time unit for --timeout: 2^shift ns, the smallest power of two at
+ * least timeout / 16 (and 2^SS_PEND_TSHIFT_MIN). */
+static inline __u8 ss_pend_tshift(__u64 timeout_ns)
+{
+	__u8 shift = SS_PEND_TSHIFT_MIN;
+
+	while (shift < 58 && (16ull << shift) < timeout_ns)
 		shift++;
 	return shift;
+}
+
+/* --timeout in those units, rounded up (1..16): a slot younger than this
+ * is live (its handshake can still complete). */
+static inline __u32 ss_pend_live_t(__u64 timeout_ns, __u8 tshift)
+{
+	__u64 t = (timeout_ns + (1ull << tshift) - 1) >> tshift;
+
+	return t ? (__u32)t : 1;
+}
+
+/* The age of a slot at time unit now (both mod 4096). */
+static inline __u32 ss_pend_age(__u64 slot, __u32 now_t)
+{
+	return (now_t - ss_pend_t(slot)) & SS_PEND_T_MASK;
 }
 
 /* Host filter entries (LPM trie): prefix length then address bytes. */
@@ -170,5 +230,60 @@ struct ss_lpm_v6 {
 };
 
 #define SS_MAX_PORTS 16
+
+#ifndef __bpf__
+/*
+ * The counters from one read of each per-CPU map: pc, the `percpu` map's
+ * value on each of ncpus CPUs; not_tcp[r * ncpus + cpu], the `not_tcp`
+ * map's (one lookup per parse result r, SS_PARSE_NOT_IP..SS_PARSE_BAD_TCP).
+ */
+static inline void ss_counters_sum(const struct ss_percpu *pc, const uint64_t *not_tcp, int ncpus,
+				   uint64_t out[SS_C_MAX])
+{
+	int cpu, i, r;
+
+	for (i = 0; i < SS_C_MAX; i++)
+		out[i] = 0;
+	for (cpu = 0; cpu < ncpus; cpu++)
+		for (i = 0; i < SS_C_MAX; i++)
+			out[i] += pc[cpu].c[i];
+	for (r = SS_PARSE_NOT_IP; r <= SS_PARSE_BAD_TCP; r++)
+		for (cpu = 0; cpu < ncpus; cpu++)
+			out[SS_C_NOT_IP + r - 1] += not_tcp[r * ncpus + cpu];
+}
+
+/*
+ * Userspace's part of the table: clear the slots older than --timeout
+ * (their handshakes have timed out; a slot's 12-bit time would otherwise
+ * look young again after 4096 units) and return how many are live: the
+ * half-open handshakes. A slot the kernel rewrote meanwhile is left as it
+ * is (compare-and-swap).
+ */
+static inline uint64_t ss_pend_sweep(struct ss_pend_set *sets, uint32_t nsets, uint64_t now_ns,
+				     uint8_t tshift, uint32_t live_t)
+{
+	uint32_t t = (uint32_t)(now_ns >> tshift) & SS_PEND_T_MASK, i, j;
+	uint64_t live = 0, cur;
+
+	for (i = 0; i < nsets; i++)
+		for (j = 0; j < SS_PEND_WAYS; j++) {
+			cur = __atomic_load_n(&sets[i].w[j], __ATOMIC_RELAXED);
+			if (!cur)
+				continue;
+			if (ss_pend_age(cur, t) < live_t)
+				live++;
+			else
+				__sync_val_compare_and_swap(&sets[i].w[j], cur, 0);
+		}
+	return live;
+}
+
+/* Parsed TCP segments: the packets counted as nothing else. */
+static inline uint64_t ss_counters_tcp(const uint64_t *c)
+{
+	return c[SS_C_PACKETS] - c[SS_C_NOT_IP] - c[SS_C_NOT_TCP] - c[SS_C_FRAGMENT] -
+	       c[SS_C_BAD_TRUNCATED] - c[SS_C_BAD_IPV4] - c[SS_C_BAD_IPV6] - c[SS_C_BAD_TCP];
+}
+#endif
 
 #endif /* SYNSCOPE_H */

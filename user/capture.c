@@ -34,7 +34,6 @@
 #include <pcap/pcap.h>
 #include "synscope.h"
 #include "parse.h"
-#include "agelist.h"
 #include "capture.h"
 #include "flood_offline.h"
 #include "handshake.h"
@@ -177,167 +176,19 @@ static void link_decode(int dlt, const uint8_t *pkt, uint32_t caplen, struct ss_
 	f->data = f->cut ? end : pkt + hdr;
 }
 
-/* ---- the kernel's pending SYN-ACK table -------------------------------- */
-
-/*
- * The kernel's `pending` LRU hash (65536 entries, keyed by the flow of the
- * ACK that will complete the SYN-ACK). Fixed size, allocated once; when
- * full, an insert evicts the entry inserted or updated longest ago. (The
- * kernel's LRU is an approximation of that order; the bound is the same.)
- */
-#define SS_PEND_MAX 65536u
-#define SS_PEND_NIL UINT32_MAX
-
-struct pend_node {
-	struct ss_flow_key key;
-	uint32_t expect_ack;
-	uint32_t hnext;          /* hash chain, or free list */
-	struct ss_age age;       /* age order */
-	uint64_t ts_ns;          /* capture clock at the SYN-ACK (top's half-open) */
-};
-
-struct pend_table {
-	struct pend_node *nodes;
-	uint32_t *buckets;       /* SS_PEND_MAX heads */
-	uint32_t count, free_head;
-	struct ss_age_list age;
-};
-
-static int pend_init(struct pend_table *t)
-{
-	uint32_t i;
-
-	t->nodes = calloc(SS_PEND_MAX, sizeof(*t->nodes));
-	t->buckets = malloc(SS_PEND_MAX * sizeof(*t->buckets));
-	if (!t->nodes || !t->buckets)
-		return -1;
-	memset(t->buckets, 0xff, SS_PEND_MAX * sizeof(*t->buckets));
-	for (i = 0; i < SS_PEND_MAX; i++)
-		t->nodes[i].hnext = i + 1 < SS_PEND_MAX ? i + 1 : SS_PEND_NIL;
-	t->free_head = 0;
-	t->count = 0;
-	ss_age_list_init(&t->age);
-	return 0;
-}
-
-static void pend_free(struct pend_table *t)
-{
-	free(t->nodes);
-	free(t->buckets);
-	t->nodes = NULL;
-	t->buckets = NULL;
-}
-
-_Static_assert(sizeof(struct ss_flow_key) % 8 == 0, "pend_bucket hashes 64-bit words");
-
-static uint32_t pend_bucket(const struct ss_flow_key *k)
-{
-	uint64_t w[sizeof(*k) / 8], h = 0;
-	size_t i;
-
-	memcpy(w, k, sizeof(w));
-	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
-		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ull;
-	return (uint32_t)(h >> 32) & (SS_PEND_MAX - 1);
-}
-
-/* The slot that points at the key's node (or at NIL where it would go). */
-static uint32_t *pend_slot(struct pend_table *t, const struct ss_flow_key *k)
-{
-	uint32_t *pp = &t->buckets[pend_bucket(k)];
-
-	while (*pp != SS_PEND_NIL && memcmp(&t->nodes[*pp].key, k, sizeof(*k)))
-		pp = &t->nodes[*pp].hnext;
-	return pp;
-}
-
-/* Unlink the node *pp points at and put it on the free list. */
-static void pend_remove(struct pend_table *t, uint32_t *pp)
-{
-	uint32_t i = *pp;
-
-	*pp = t->nodes[i].hnext;
-	ss_age_unlink(&t->age, t->nodes, i, age);
-	t->nodes[i].hnext = t->free_head;
-	t->free_head = i;
-	t->count--;
-}
-
-static void pend_delete(struct pend_table *t, const struct ss_flow_key *k)
-{
-	uint32_t *pp = pend_slot(t, k);
-
-	if (*pp != SS_PEND_NIL)
-		pend_remove(t, pp);
-}
-
-/* bpf_map_update_elem(BPF_ANY) on the LRU map. */
-static void pend_put(struct pend_table *t, const struct ss_flow_key *k, uint32_t expect_ack,
-		     uint64_t ts_ns)
-{
-	uint32_t *pp = pend_slot(t, k), i;
-
-	if (*pp == SS_PEND_NIL && t->count == SS_PEND_MAX) {
-		pend_delete(t, &t->nodes[t->age.oldest].key);
-		pp = pend_slot(t, k); /* the eviction may have changed the chain */
-	}
-	if (*pp != SS_PEND_NIL) {
-		i = *pp;
-		ss_age_unlink(&t->age, t->nodes, i, age);
-	} else {
-		i = t->free_head;
-		t->free_head = t->nodes[i].hnext;
-		t->nodes[i].key = *k;
-		t->nodes[i].hnext = SS_PEND_NIL;
-		*pp = i;
-		t->count++;
-	}
-	t->nodes[i].expect_ack = expect_ack;
-	t->nodes[i].ts_ns = ts_ns;
-	ss_age_push(&t->age, t->nodes, i, age);
-}
-
-/* The ACK's lookup: on a match the entry is consumed. */
-static int pend_take(struct pend_table *t, const struct ss_flow_key *k, uint32_t ack)
-{
-	uint32_t *pp = pend_slot(t, k);
-
-	if (*pp == SS_PEND_NIL || t->nodes[*pp].expect_ack != ack)
-		return 0;
-	pend_remove(t, pp);
-	return 1;
-}
-
 /* ---- one packet, as the kernel's handle() ------------------------------ */
 
 struct ss_replay {
 	const struct ss_options *o;        /* --port, --host */
 	uint64_t counters[SS_C_MAX];
-	struct pend_table pend;
+	struct ss_pend_set *pend;          /* the kernel's pending table, SS_PEND_SETS */
+	uint8_t tshift;                    /* its time unit and --timeout in it */
+	uint32_t live_t;
+	uint64_t swept;                    /* capture clock of the last sweep */
 	uint8_t *scratch;                  /* a synthetic Ethernet frame */
 	uint64_t now;                      /* the capture clock (never decreasing) */
 	struct flood_offline *flood;       /* top: the flood maps; NULL otherwise */
 };
-
-static int replay_init(struct ss_replay *r, const struct ss_options *o)
-{
-	memset(r, 0, sizeof(*r));
-	r->o = o;
-	r->scratch = malloc(SS_ETH_HDR_LEN + SS_MAX_CAPLEN);
-	if (!r->scratch || pend_init(&r->pend)) {
-		free(r->scratch);
-		pend_free(&r->pend);
-		return -1;
-	}
-	return 0;
-}
-
-static void replay_free(struct ss_replay *r)
-{
-	free(r->scratch);
-	r->scratch = NULL;
-	pend_free(&r->pend);
-}
 
 static int host_listed(const struct ss_options *o, uint8_t family, const uint32_t *addr)
 {
@@ -349,9 +200,22 @@ static int host_listed(const struct ss_options *o, uint8_t family, const uint32_
 	return 0;
 }
 
-/* The kernel's filter_match(): a segment matches when either end is listed. */
-static int filter_match(const struct ss_options *o, const struct ss_pkt *pkt)
+/* What bpf/decide.h asks of this build (the kernel's are in
+ * bpf/synscope.bpf.c): the same filter, the flood maps of top -r, the
+ * capture clock, the table in memory. */
+struct ss_decider {
+	uint64_t *c;
+	uint64_t key0, key1;
+	uint8_t tshift;
+	uint32_t live_t;
+	struct ss_replay *r;
+};
+
+/* The kernel's filter: a segment matches when either end is listed. */
+static inline int ss_d_match(struct ss_decider *x, const struct ss_pkt *pkt)
 {
+	const struct ss_options *o = x->r->o;
+
 	if (o->nports && !ss_port_listed(o->ports, o->nports, pkt->sport) &&
 	    !ss_port_listed(o->ports, o->nports, pkt->dport))
 		return 0;
@@ -361,15 +225,52 @@ static int filter_match(const struct ss_options *o, const struct ss_pkt *pkt)
 	return 1;
 }
 
-static void flow_key(struct ss_flow_key *k, const uint32_t *saddr, const uint32_t *daddr,
-		     uint16_t sport, uint16_t dport, uint8_t family)
+static inline void ss_d_on_syn(struct ss_decider *x, const struct ss_pkt *pkt)
 {
-	memset(k, 0, sizeof(*k));
-	memcpy(k->saddr, saddr, 16);
-	memcpy(k->daddr, daddr, 16);
-	k->sport = sport;
-	k->dport = dport;
-	k->family = family;
+	if (x->r->flood)
+		flood_off_syn(x->r->flood, pkt->family, pkt->saddr, pkt->daddr, pkt->dport);
+}
+
+static inline uint64_t ss_d_clock(struct ss_decider *x)
+{
+	return x->r->now;
+}
+
+static inline struct ss_pend_set *ss_d_pend_set(struct ss_decider *x, uint32_t index)
+{
+	return &x->r->pend[index];
+}
+
+#include "decide.h"
+
+/* The hash key of the offline table: any will do, a fixed one makes runs
+ * repeatable. */
+#define SS_REPLAY_KEY0 0x5c5c0fee1e5ca1edull
+#define SS_REPLAY_KEY1 0x0dd5e7de7ec7ab1eull
+
+static int replay_init(struct ss_replay *r, const struct ss_options *o)
+{
+	memset(r, 0, sizeof(*r));
+	r->o = o;
+	r->tshift = ss_pend_tshift(o->timeout_ns);
+	r->live_t = ss_pend_live_t(o->timeout_ns, r->tshift);
+	r->scratch = malloc(SS_ETH_HDR_LEN + SS_MAX_CAPLEN);
+	r->pend = aligned_alloc(64, (size_t)SS_PEND_SETS * sizeof(*r->pend));
+	if (!r->scratch || !r->pend) {
+		free(r->scratch);
+		free(r->pend);
+		return -1;
+	}
+	memset(r->pend, 0, (size_t)SS_PEND_SETS * sizeof(*r->pend));
+	return 0;
+}
+
+static void replay_free(struct ss_replay *r)
+{
+	free(r->scratch);
+	free(r->pend);
+	r->scratch = NULL;
+	r->pend = NULL;
 }
 
 /*
@@ -407,106 +308,69 @@ static int frame_parse(struct ss_replay *r, const struct ss_frame *f, struct ss_
 	return ss_parse_eth(&c, pkt);
 }
 
-/* The kernel's emit(), minus the ring buffer and its rate limit. */
+/* The kernel's emit(), minus the ring buffer and its rate limit. ev is an
+ * ss_event_syn, whatever the kind. */
 static void make_event(struct ss_replay *r, const struct ss_frame *f,
 		       const struct ss_pkt *pkt, const uint8_t *start, const uint8_t *end,
-		       uint64_t ts_ns, uint8_t kind, struct ss_event *ev)
+		       uint64_t ts_ns, uint8_t kind, struct ss_event_syn *ev)
 {
 	memset(ev, 0, sizeof(*ev));
-	ev->ts_ns = ts_ns;
-	ev->ifindex = f->ifindex;
-	ev->dir = f->dir;
-	ev->kind = kind;
-	ss_fill_event(ev, pkt);
+	ev->e.ts_ns = ts_ns;
+	ev->e.ifindex = f->ifindex;
+	ev->e.dir = f->dir;
+	ev->e.kind = kind;
+	ss_fill_event(&ev->e, pkt);
 	if (kind == SS_EV_SYN || kind == SS_EV_SYNACK) {
-		ss_parse_tcp_opts((void *)start, pkt, end, &ev->opts);
-		if (ev->opts.present & SS_OPT_MALFORMED)
-			r->counters[SS_C_BAD_TCP_OPT]++;
+		struct ss_cursor c = { .pos = start, .end = end, .off = 0 };
+
+		ss_fill_event_syn(ev, pkt);
+		ev->opt_len = ss_copy_tcp_opts(&c, pkt, ev->opts);
 	}
 	r->counters[SS_C_EVENTS]++;
 }
 
 /*
- * One record through the kernel program's handle(): bump the same counters,
- * keep the same pending table. Returns 1 when the kernel would have written
- * an event (then in *ev), 0 otherwise.
+ * One record through the kernel program's handle(): the same parse, the
+ * same decision (decide.h), so the same counters and pending table.
+ * Returns 1 when the kernel would have written an event (then in *ev), 0
+ * otherwise.
  */
 static int replay_packet(struct ss_replay *r, const struct ss_frame *f, uint64_t ts_ns,
-			 struct ss_event *ev)
+			 struct ss_event_syn *ev)
 {
+	struct ss_decider x = { .c = r->counters, .key0 = SS_REPLAY_KEY0, .key1 = SS_REPLAY_KEY1,
+				.tshift = r->tshift, .live_t = r->live_t, .r = r };
 	struct ss_pkt pkt = { 0 };
-	struct ss_flow_key key;
 	const uint8_t *start, *end;
-	uint64_t *cnt = r->counters;
+	__u64 now = 0;
 	int res, kind;
 
-	cnt[SS_C_PACKETS]++;
+	r->counters[SS_C_PACKETS]++;
 	res = frame_parse(r, f, &pkt, &start, &end);
 	if (res != SS_PARSE_TCP) {
-		cnt[ss_parse_counter(res)]++;
+		r->counters[SS_C_NOT_IP + res - SS_PARSE_NOT_IP]++;
 		return 0;
 	}
-	cnt[SS_C_TCP]++;
-	if (!filter_match(r->o, &pkt)) {
-		cnt[SS_C_FILTERED]++;
+	kind = ss_decide(&x, &pkt, &now);
+	if (!kind)
 		return 0;
-	}
-
-	kind = ss_classify(pkt.tcp_flags);
-	switch (kind) {
-	case SS_EV_SYN:
-		cnt[SS_C_SYN]++;
-		if (r->flood)
-			flood_off_syn(r->flood, pkt.family, pkt.saddr, pkt.daddr, pkt.dport);
-		break;
-	case SS_EV_SYNACK:
-		cnt[SS_C_SYNACK]++;
-		/* The completing ACK flows the other way: client to server. */
-		flow_key(&key, pkt.daddr, pkt.saddr, pkt.dport, pkt.sport, pkt.family);
-		pend_put(&r->pend, &key, pkt.seq + 1, r->now);
-		break;
-	case SS_EV_RST:
-		cnt[SS_C_RST]++;
-		flow_key(&key, pkt.saddr, pkt.daddr, pkt.sport, pkt.dport, pkt.family);
-		pend_delete(&r->pend, &key);
-		flow_key(&key, pkt.daddr, pkt.saddr, pkt.dport, pkt.sport, pkt.family);
-		pend_delete(&r->pend, &key);
-		break;
-	case SS_EV_FIN:
-		cnt[SS_C_FIN]++;
-		return 0;
-	case SS_EV_ACK:
-		flow_key(&key, pkt.saddr, pkt.daddr, pkt.sport, pkt.dport, pkt.family);
-		if (!pend_take(&r->pend, &key, pkt.ack))
-			return 0;
-		cnt[SS_C_ACK_COMPLETE]++;
-		break;
-	default:
-		return 0;
-	}
 	make_event(r, f, &pkt, start, end, ts_ns, (uint8_t)kind, ev);
 	return 1;
 }
 
-/*
- * top's half-open at end_ns, as live top's read_half_open(): pending
- * SYN-ACKs no older than --timeout; older ones are deleted (their
- * handshake has timed out). The age list is in capture-clock order, so
- * the old ones are at its head.
- */
+/* What live userspace does to the kernel's table now and then (and top
+ * each interval): clear the stale slots, count the live ones. */
+static uint64_t replay_sweep(struct ss_replay *r, uint64_t now_ns)
+{
+	r->swept = now_ns;
+	return ss_pend_sweep(r->pend, SS_PEND_SETS, now_ns, r->tshift, r->live_t);
+}
+
+/* top's half-open at end_ns, as live top's: pending SYN-ACKs younger than
+ * --timeout. */
 static uint64_t replay_half_open(void *arg, uint64_t end_ns)
 {
-	struct ss_replay *r = arg;
-	struct pend_table *t = &r->pend;
-	const struct pend_node *n;
-
-	while (t->age.oldest != SS_AGE_NIL) {
-		n = &t->nodes[t->age.oldest];
-		if (!(end_ns > n->ts_ns && end_ns - n->ts_ns > r->o->timeout_ns))
-			break;
-		pend_delete(t, &n->key);
-	}
-	return t->count;
+	return replay_sweep(arg, end_ns);
 }
 
 /* ---- the run ------------------------------------------------------------ */
@@ -520,11 +384,12 @@ struct offline {
 	int write_errno;          /* why stdout failed */
 };
 
-/* Stop at the first failed write: nobody reads what follows. */
+/* Stop at the first failed write: nobody reads what follows. Records go
+ * through the writer, top's intervals through stdio. */
 static void check_output(struct offline *ol)
 {
-	if (!ol->write_errno && ferror(ol->out.f)) {
-		ol->write_errno = errno ? errno : EIO;
+	if (!ol->write_errno && (ol->out.w.err || ferror(stdout))) {
+		ol->write_errno = ol->out.w.err ? ol->out.w.err : errno ? errno : EIO;
 		ol->done = 1;
 	}
 }
@@ -617,7 +482,7 @@ int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 	const u_char *data;
 	struct ss_replay rp;
 	struct ss_frame fr;
-	struct ss_event ev;
+	struct ss_event_syn ev;
 	struct hs_stats st;
 	struct flood_offline *fo = NULL;
 	uint64_t npkts = 0, ts, now = 0;
@@ -638,11 +503,11 @@ int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 		pcap_close(p);
 		return 1;
 	}
-	ol.out.f = stdout;
-	ol.out.json = o->json;
-	ol.out.explain = o->explain;
-	ol.out.ts_offset_ns = 0; /* capture time is already UTC */
-	ol.out.fixed_ifname = strcmp(path, "-") == 0 ? "stdin" : base_name(path);
+	/* Capture time is already UTC. A file is read faster than anyone reads
+	 * along: into a pipe or a file, whole buffers; to a terminal, lines. */
+	ss_out_init(&ol.out, STDOUT_FILENO, o->json, o->explain,
+		    o->line_buffered || isatty(STDOUT_FILENO), 0,
+		    strcmp(path, "-") == 0 ? "stdin" : base_name(path));
 	ol.eng = hs_new(&cfg, on_record, &ol);
 	if (o->top) {
 		struct flood_off_config fc = { .o = o, .out = stdout, .counters = rp.counters,
@@ -654,8 +519,7 @@ int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 		fprintf(stderr, "synscope: out of memory\n");
 		goto out;
 	}
-	/* main asked for line buffering, which is right live; a file is read
-	 * faster than anyone reads along, so buffer fully into a pipe. */
+	/* top's intervals (stdio): main asked for line buffering, right live. */
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 
@@ -679,14 +543,17 @@ int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 			if (ol.done)
 				break;
 		}
+		/* The sweep live userspace makes (main.c), on capture time. */
+		if (now - rp.swept >= (uint64_t)SS_PEND_SWEEP_UNITS << rp.tshift)
+			replay_sweep(&rp, now);
 		link_decode(dlt, data, hdr->caplen, &fr);
 		if (!replay_packet(&rp, &fr, ts, &ev))
 			continue;
 		if (o->packets) {
-			ss_out_packet(&ol.out, &ev);
+			ss_out_packet(&ol.out, &ev.e);
 			check_output(&ol);
 		}
-		hs_feed(ol.eng, &ev);
+		hs_feed(ol.eng, &ev.e);
 	}
 	/* top: the interval in progress, [its start, the last record]. */
 	if (fo && !ol.done)
@@ -694,8 +561,10 @@ int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 	/* As live: once -c is reached, what is still open is not reported. */
 	if (!(o->count && ol.records >= o->count))
 		hs_flush(ol.eng);
+	ss_out_flush(&ol.out);
 	if (fflush(stdout) == EOF)
-		check_output(&ol);
+		errno = errno ? errno : EIO;
+	check_output(&ol);
 	hs_get_stats(ol.eng, &st);
 	ss_out_summary(stderr, &st, rp.counters);
 	if (r == PCAP_ERROR)
@@ -708,6 +577,7 @@ int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 	else
 		ret = 0;
 out:
+	ss_out_free(&ol.out);
 	flood_off_free(fo);
 	hs_free(ol.eng);
 	replay_free(&rp);

@@ -33,8 +33,6 @@ struct flood_state {
 	struct flood_target targets[4096];
 	struct flood_source sources[1024];
 	struct ss_source_key hkeys[1024];  /* heavy_sources' keys, one walk */
-	struct ss_flow_key *pkeys;         /* pending's keys, one walk */
-	int npkeys;                        /* room in pkeys: pending's size */
 };
 
 static int cmp_target_key(const void *a, const void *b)
@@ -163,40 +161,11 @@ static int read_sources(struct flood_state *st, struct flood_interval *iv)
 	return 0;
 }
 
-static int cmp_flow_key(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct ss_flow_key));
-}
-
-/* Half-open: pending SYN-ACKs younger than --timeout; older ones are
- * deleted, as the handshake engine would time them out. */
+/* Half-open: pending SYN-ACKs younger than --timeout (the sweep also
+ * clears the older ones, as the handshake engine times them out). */
 static uint64_t read_half_open(struct flood_state *st)
 {
-	int fd = bpf_map__fd(st->l->skel->maps.pending), n = 0, i;
-	uint64_t now = ss_now_ns(CLOCK_MONOTONIC), count = 0;
-	struct ss_flow_key *prevkey = NULL;
-	struct ss_pending v;
-
-	/* Keys first, then lookups and deletions. A walk whose current key
-	 * is deleted (by us, or evicted by the kernel) starts over at the
-	 * first key: counting while deleting counted the survivors again
-	 * and again. A restart can still repeat keys: count each once. */
-	while (n < st->npkeys && bpf_map_get_next_key(fd, prevkey, &st->pkeys[n]) == 0) {
-		prevkey = &st->pkeys[n];
-		n++;
-	}
-	qsort(st->pkeys, n, sizeof(*st->pkeys), cmp_flow_key);
-	for (i = 0; i < n; i++) {
-		if (i && cmp_flow_key(&st->pkeys[i - 1], &st->pkeys[i]) == 0)
-			continue;
-		if (bpf_map_lookup_elem(fd, &st->pkeys[i], &v))
-			continue;
-		if (now > v.ts_ns && now - v.ts_ns > st->o->timeout_ns)
-			bpf_map_delete_elem(fd, &st->pkeys[i]);
-		else
-			count++;
-	}
-	return count;
+	return ss_loader_sweep(st->l, ss_now_ns(CLOCK_MONOTONIC), st->o->timeout_ns);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -235,10 +204,8 @@ int ss_flood_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 	st->sketch_sum = calloc(SS_SKETCH_EPOCH_SLOTS, sizeof(uint32_t));
 	st->prev = calloc(4096, sizeof(*st->prev));
 	st->cur = calloc(4096, sizeof(*st->cur));
-	st->npkeys = bpf_map__max_entries(l.skel->maps.pending);
-	st->pkeys = calloc(st->npkeys, sizeof(*st->pkeys));
 	rb = ring_buffer__new(ss_loader_ringbuf_fd(&l), on_event, st, NULL);
-	if (!st->percpu || !st->sketch_sum || !st->prev || !st->cur || !st->pkeys || !rb) {
+	if (!st->percpu || !st->sketch_sum || !st->prev || !st->cur || !rb) {
 		fprintf(stderr, "synscope: out of memory\n");
 		goto out;
 	}
@@ -299,7 +266,6 @@ out:
 		free(st->sketch_sum);
 		free(st->prev);
 		free(st->cur);
-		free(st->pkeys);
 	}
 	free(st);
 	free(iv);

@@ -42,9 +42,11 @@
  * table fills, chained through the entries. A keyed 64-bit mix of the key
  * picks the bucket, so spoofed sources cannot aim at one chain.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "handshake.h"
+#include "parse.h"
 
 #define HS_NIL UINT32_MAX
 #define HS_CHUNK_SHIFT 10
@@ -67,13 +69,16 @@ struct hs_key {
 	uint32_t ifindex;
 	uint16_t client_port, server_port;
 	uint8_t family;
-	uint8_t pad[3];
+	uint8_t pad[7];             /* six whole words: hashed and compared as such */
 };
+
+_Static_assert(sizeof(struct hs_key) == 48, "hs_key is six 64-bit words");
 
 struct hs_flow {
 	struct hs_key key;
 	uint32_t hnext;              /* hash chain; free list when unused */
 	uint32_t prev, next;         /* deadline list */
+	uint64_t hash;               /* key_hash(key): rehashing needs no key read */
 	uint64_t deadline;           /* decided flows: the deciding event */
 	uint64_t syn_ts;             /* first SYN */
 	uint64_t syn_last_ts;        /* latest SYN not after the SYN-ACK */
@@ -84,13 +89,15 @@ struct hs_flow {
 	uint32_t synack_ack;         /* = client ISN + 1 */
 	uint32_t ack_ack;            /* of the ACK, held or matched */
 	uint32_t syn_retrans, synack_retrans;
-	struct hs_side syn, synack;
 	uint8_t have_syn, have_synack;
 	uint8_t have_ack;            /* pending list: held, unchecked (no
 				      * SYN-ACK yet); otherwise matched */
 	uint8_t list;                /* HS_L_* */
 	uint8_t outcome;             /* decided flows */
 	uint8_t rst_from_client;
+	/* Last, and not cleared for a new flow: valid only when have_syn /
+	 * have_synack say so. */
+	struct hs_side syn, synack;
 };
 
 struct hs_list {
@@ -107,7 +114,7 @@ struct hs_engine {
 	uint32_t free_head;
 	uint32_t *buckets;
 	uint32_t nbuckets, max_buckets;
-	uint64_t seed;
+	uint64_t seed, seed2;
 	struct hs_list lists[HS_NLISTS];
 	struct hs_stats st;
 };
@@ -129,39 +136,48 @@ static inline uint64_t mix64(uint64_t x)
 	return x;
 }
 
-static uint64_t key_hash(const struct hs_engine *e, const struct hs_key *k)
+/* A keyed hash of the key's six words: the products are independent (the
+ * CPU overlaps them), one mix at the end. */
+static inline uint64_t key_hash(const struct hs_engine *e, const struct hs_key *k)
 {
-	const unsigned char *p = (const unsigned char *)k;
-	uint64_t h = e->seed, w;
-	size_t off;
+	uint64_t w[6];
 
-	for (off = 0; off + 8 <= sizeof(*k); off += 8) {
-		memcpy(&w, p + off, 8);
-		h = mix64(h ^ w) + off;
-	}
-	w = 0;
-	memcpy(&w, p + off, sizeof(*k) - off);
-	return mix64(h ^ w);
+	memcpy(w, k, sizeof(w));
+	return mix64(((w[0] ^ e->seed) * 0x9e3779b97f4a7c15ull) +
+		     ((w[1] ^ e->seed2) * 0xc2b2ae3d27d4eb4full) +
+		     ((w[2] + e->seed) * 0x165667b19e3779f9ull) +
+		     ((w[3] + e->seed2) * 0xd6e8feb86659fd93ull) +
+		     ((w[4] ^ (e->seed >> 7)) * 0xff51afd7ed558ccdull) + w[5]);
 }
 
-static inline uint32_t bucket_of(const struct hs_engine *e, const struct hs_key *k)
+static inline int key_eq(const struct hs_key *a, const struct hs_key *b)
 {
-	return (uint32_t)key_hash(e, k) & (e->nbuckets - 1);
+	uint64_t x[6], y[6];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) |
+		 (x[4] ^ y[4]) | (x[5] ^ y[5]));
+}
+
+static uint32_t lookup_h(const struct hs_engine *e, const struct hs_key *k, uint64_t h)
+{
+	uint32_t i = e->buckets[(uint32_t)h & (e->nbuckets - 1)];
+
+	while (i != HS_NIL && (flow_at(e, i)->hash != h || !key_eq(&flow_at(e, i)->key, k)))
+		i = flow_at(e, i)->hnext;
+	return i;
 }
 
 static uint32_t lookup(const struct hs_engine *e, const struct hs_key *k)
 {
-	uint32_t i = e->buckets[bucket_of(e, k)];
-
-	while (i != HS_NIL && memcmp(&flow_at(e, i)->key, k, sizeof(*k)))
-		i = flow_at(e, i)->hnext;
-	return i;
+	return lookup_h(e, k, key_hash(e, k));
 }
 
 static void hash_link(struct hs_engine *e, uint32_t i)
 {
 	struct hs_flow *f = flow_at(e, i);
-	uint32_t b = bucket_of(e, &f->key);
+	uint32_t b = (uint32_t)f->hash & (e->nbuckets - 1);
 
 	f->hnext = e->buckets[b];
 	e->buckets[b] = i;
@@ -169,7 +185,7 @@ static void hash_link(struct hs_engine *e, uint32_t i)
 
 static void hash_unlink(struct hs_engine *e, uint32_t i)
 {
-	uint32_t *pp = &e->buckets[bucket_of(e, &flow_at(e, i)->key)];
+	uint32_t *pp = &e->buckets[(uint32_t)flow_at(e, i)->hash & (e->nbuckets - 1)];
 
 	while (*pp != i)
 		pp = &flow_at(e, *pp)->hnext;
@@ -299,8 +315,8 @@ static uint32_t take_entry(struct hs_engine *e)
 }
 
 /* A new flow on the pending list, or HS_NIL when there is no room (and
- * may_evict is 0) or no memory. */
-static uint32_t flow_new(struct hs_engine *e, const struct hs_key *k, uint64_t ts,
+ * may_evict is 0) or no memory. h: key_hash(k). */
+static uint32_t flow_new(struct hs_engine *e, const struct hs_key *k, uint64_t h, uint64_t ts,
 			 int may_evict)
 {
 	struct hs_flow *f;
@@ -320,8 +336,9 @@ static uint32_t flow_new(struct hs_engine *e, const struct hs_key *k, uint64_t t
 	if (i == HS_NIL)
 		return HS_NIL;
 	f = flow_at(e, i);
-	memset(f, 0, sizeof(*f));
+	memset(f, 0, offsetof(struct hs_flow, syn));
 	f->key = *k;
+	f->hash = h;
 	f->deadline = add_sat(ts, e->timeout_ns);
 	e->st.flows++;
 	if (e->st.flows > e->st.flows_peak)
@@ -347,7 +364,7 @@ static void fill_record(const struct hs_flow *f, int outcome, uint64_t end_ts,
 	int acked = f->have_synack && f->have_ack;
 	uint64_t from;
 
-	memset(r, 0, sizeof(*r));
+	memset(r, 0, offsetof(struct hs_record, syn));
 	r->ifindex = f->key.ifindex;
 	r->family = f->key.family;
 	r->outcome = (uint8_t)outcome;
@@ -369,11 +386,15 @@ static void fill_record(const struct hs_flow *f, int outcome, uint64_t end_ts,
 		r->syn_seq = f->syn_seq;
 		r->syn_ts = f->syn_ts;
 		r->syn = f->syn;
+	} else {
+		memset(&r->syn, 0, sizeof(r->syn));
 	}
 	if (f->have_synack) {
 		r->synack_seq = f->synack_seq;
 		r->synack_ts = f->synack_ts;
 		r->synack = f->synack;
+	} else {
+		memset(&r->synack, 0, sizeof(r->synack));
 	}
 	if (f->have_syn && f->have_synack) {
 		from = f->syn_last_ts <= f->synack_ts ? f->syn_last_ts : f->syn_ts;
@@ -447,21 +468,22 @@ static void make_key(const struct ss_event *ev, int src_is_client, struct hs_key
 {
 	const uint32_t *c = src_is_client ? ev->saddr : ev->daddr;
 	const uint32_t *s = src_is_client ? ev->daddr : ev->saddr;
-	size_t words = ev->family == 4 ? 1 : 4;
 
-	memset(k, 0, sizeof(*k));
-	memcpy(k->client, c, words * sizeof(uint32_t));
-	memcpy(k->server, s, words * sizeof(uint32_t));
+	/* IPv4 events have zeros past the first word already. */
+	memcpy(k->client, c, sizeof(k->client));
+	memcpy(k->server, s, sizeof(k->server));
 	k->ifindex = ev->ifindex;
 	k->client_port = src_is_client ? ev->sport : ev->dport;
 	k->server_port = src_is_client ? ev->dport : ev->sport;
 	k->family = ev->family;
+	memset(k->pad, 0, sizeof(k->pad));
 }
 
-/* Look a flow up; one whose deadline the event has reached expires first. */
-static uint32_t find_live(struct hs_engine *e, const struct hs_key *k, uint64_t ts)
+/* Look a flow up (h: its key's hash); one whose deadline the event has
+ * reached expires first. */
+static uint32_t find_live(struct hs_engine *e, const struct hs_key *k, uint64_t h, uint64_t ts)
 {
-	uint32_t i = lookup(e, k);
+	uint32_t i = lookup_h(e, k, h);
 
 	if (i != HS_NIL && ts >= flow_at(e, i)->deadline) {
 		expire(e, i);
@@ -470,18 +492,27 @@ static uint32_t find_live(struct hs_engine *e, const struct hs_key *k, uint64_t 
 	return i;
 }
 
+/* What a SYN or SYN-ACK event says about its sender. */
 static void side_from(const struct ss_event *ev, struct hs_side *s)
 {
-	size_t n = ev->opts.nkinds < SS_OPT_KINDS_MAX ? ev->opts.nkinds : SS_OPT_KINDS_MAX;
+	const struct ss_event_syn *x = (const struct ss_event_syn *)ev;
 
-	memset(s, 0, sizeof(*s));
+	s->seq = ev->seq;
+	s->ack = ev->ack;
 	s->win = ev->window;
 	s->ttl = ev->ttl;
-	s->present = ev->opts.present;
-	s->mss = ev->opts.mss;
-	s->wscale = ev->opts.wscale;
-	s->nkinds = (uint8_t)n;
-	memcpy(s->kinds, ev->opts.kinds, n);
+	s->tcp_flags = ev->tcp_flags;
+	s->cgroup_id = x->cgroup_id;
+	s->flow = x->flow;
+	s->ip_id = x->ip_id;
+	s->ip_frag = x->ip_frag;
+	s->urg = x->urg;
+	s->payload_len = x->payload_len;
+	s->tos = x->tos;
+	s->ip_opt_len = x->ip_opt_len;
+	s->doff_res = x->doff_res;
+	s->opt_len = x->opt_len <= SS_OPT_RAW_SIZE ? x->opt_len : SS_OPT_RAW_SIZE;
+	memcpy(s->opts, x->opts, sizeof(s->opts));
 }
 
 /* Record a SYN of the attempt (the first, or a retransmission). The
@@ -530,11 +561,13 @@ static void note_synack(struct hs_flow *f, const struct ss_event *ev)
 static int on_syn(struct hs_engine *e, const struct ss_event *ev)
 {
 	struct hs_key k;
+	uint64_t h;
 	struct hs_flow *f;
 	uint32_t i;
 
 	make_key(ev, 1, &k);
-	i = find_live(e, &k, ev->ts_ns);
+	h = key_hash(e, &k);
+	i = find_live(e, &k, h, ev->ts_ns);
 	if (i != HS_NIL) {
 		f = flow_at(e, i);
 		if (f->have_syn && ev->seq == f->syn_seq) {
@@ -562,7 +595,7 @@ static int on_syn(struct hs_engine *e, const struct ss_event *ev)
 			drop_orphan(e, i);
 		}
 	}
-	i = flow_new(e, &k, ev->ts_ns, 1);
+	i = flow_new(e, &k, h, ev->ts_ns, 1);
 	if (i == HS_NIL) {
 		e->st.ignored++;
 		return 0;
@@ -575,14 +608,16 @@ static int on_syn(struct hs_engine *e, const struct ss_event *ev)
 static int on_synack(struct hs_engine *e, const struct ss_event *ev)
 {
 	struct hs_key k;
+	uint64_t h;
 	struct hs_flow *f;
 	uint32_t i;
 
 	make_key(ev, 0, &k);
-	i = find_live(e, &k, ev->ts_ns);
+	h = key_hash(e, &k);
+	i = find_live(e, &k, h, ev->ts_ns);
 	if (i == HS_NIL) {
 		/* Possibly ahead of its SYN: keep it until the deadline. */
-		i = flow_new(e, &k, ev->ts_ns, 1);
+		i = flow_new(e, &k, h, ev->ts_ns, 1);
 		if (i == HS_NIL) {
 			e->st.ignored++;
 			return 0;
@@ -619,11 +654,13 @@ static int on_synack(struct hs_engine *e, const struct ss_event *ev)
 static int on_ack(struct hs_engine *e, const struct ss_event *ev)
 {
 	struct hs_key k;
+	uint64_t h;
 	struct hs_flow *f;
 	uint32_t i;
 
 	make_key(ev, 1, &k);
-	i = find_live(e, &k, ev->ts_ns);
+	h = key_hash(e, &k);
+	i = find_live(e, &k, h, ev->ts_ns);
 	if (i == HS_NIL) {
 		struct hs_key rev;
 
@@ -632,7 +669,7 @@ static int on_ack(struct hs_engine *e, const struct ss_event *ev)
 		if (lookup(e, &rev) != HS_NIL)
 			goto ignored;
 		/* Possibly ahead of the SYN-ACK: hold it if there is room. */
-		i = flow_new(e, &k, ev->ts_ns, 0);
+		i = flow_new(e, &k, h, ev->ts_ns, 0);
 		if (i == HS_NIL)
 			goto ignored;
 		f = flow_at(e, i);
@@ -691,7 +728,7 @@ static int on_rst(struct hs_engine *e, const struct ss_event *ev)
 	/* The sender may be either side: try the server first. */
 	for (from_client = 0; from_client < 2; from_client++) {
 		make_key(ev, from_client, &k);
-		i = find_live(e, &k, ev->ts_ns);
+		i = find_live(e, &k, key_hash(e, &k), ev->ts_ns);
 		if (i == HS_NIL)
 			continue;
 		f = flow_at(e, i);
@@ -733,6 +770,7 @@ struct hs_engine *hs_new(const struct hs_config *cfg, hs_emit_fn emit, void *arg
 	 * whoever forges the packets. */
 	e->seed = mix64((uint64_t)(uintptr_t)e ^ mix64((uint64_t)(uintptr_t)&b) ^
 			mix64((uint64_t)(uintptr_t)&hs_new));
+	e->seed2 = mix64(e->seed ^ 0x5c5c5c5c5c5c5c5cull);
 	nchunks = (e->max_flows + HS_CHUNK - 1) >> HS_CHUNK_SHIFT;
 	e->chunks = calloc(nchunks, sizeof(*e->chunks));
 	e->buckets = malloc((size_t)e->nbuckets * sizeof(*e->buckets));
@@ -744,12 +782,24 @@ struct hs_engine *hs_new(const struct hs_config *cfg, hs_emit_fn emit, void *arg
 	return e;
 }
 
+/* The options of a SYN or SYN-ACK are walked here, where live and -r
+ * meet, so the count of malformed ones is the same for both. */
+static void check_options(struct hs_engine *e, const struct ss_event *ev)
+{
+	const struct ss_event_syn *s = (const struct ss_event_syn *)ev;
+	struct ss_opts o;
+
+	ss_walk_tcp_opts(s->opts, s->opt_len, &o);
+	if (o.present & SS_OPT_MALFORMED)
+		e->st.bad_options++;
+}
+
 int hs_feed(struct hs_engine *e, const struct ss_event *ev)
 {
 	if (ev->family == 4 || ev->family == 6) {
 		switch (ev->kind) {
-		case SS_EV_SYN: return on_syn(e, ev);
-		case SS_EV_SYNACK: return on_synack(e, ev);
+		case SS_EV_SYN: check_options(e, ev); return on_syn(e, ev);
+		case SS_EV_SYNACK: check_options(e, ev); return on_synack(e, ev);
 		case SS_EV_ACK: return on_ack(e, ev);
 		case SS_EV_RST: return on_rst(e, ev);
 		default: break; /* FIN and anything else: not the handshake */

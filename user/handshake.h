@@ -20,15 +20,18 @@ enum hs_outcome {
 	HS_OUTCOME_MAX,
 };
 
-/* What the SYN or SYN-ACK said about its sender. */
+/* What the SYN or SYN-ACK said about its sender: the event's fields a
+ * fingerprint needs, its options as on the wire (walked when printed). */
 struct hs_side {
+	uint32_t seq, ack;
 	uint16_t win;
 	uint8_t ttl;
-	uint8_t present;                  /* SS_OPT_* */
-	uint16_t mss;
-	uint8_t wscale;
-	uint8_t nkinds;
-	uint8_t kinds[SS_OPT_KINDS_MAX];
+	uint8_t tcp_flags;
+	uint64_t cgroup_id;               /* 0: not known (see ss_event_syn) */
+	uint32_t flow;
+	uint16_t ip_id, ip_frag, urg, payload_len;
+	uint8_t tos, ip_opt_len, doff_res, opt_len;
+	uint8_t opts[SS_OPT_RAW_SIZE];
 };
 
 struct hs_record {
@@ -68,15 +71,19 @@ struct hs_stats {
 				* counted when it is dropped) */
 	uint64_t flows;        /* flows in the table now */
 	uint64_t flows_peak;
+	uint64_t bad_options;  /* SYN and SYN-ACK events whose TCP options
+				* were malformed (their walk stopped at a bad
+				* length) */
 };
 
 struct hs_engine;
 
 struct hs_engine *hs_new(const struct hs_config *cfg, hs_emit_fn emit, void *arg);
-/* Feed one event. Returns 1 when it belonged to a handshake (the caller
- * prints --packets lines only for those ACKs), 0 when it was ignored. An
- * ACK that arrives before its SYN-ACK is held unchecked and returns 0.
- * May call the emit callback (which must not call back into the engine). */
+/* Feed one event: a SYN or SYN-ACK must be the struct ss_event of a
+ * struct ss_event_syn. Returns 1 when it belonged to a handshake, 0 when
+ * it was ignored. An ACK that arrives before its SYN-ACK is held
+ * unchecked and returns 0. May call the emit callback (which must not
+ * call back into the engine). */
 int hs_feed(struct hs_engine *e, const struct ss_event *ev);
 /* Emit timeouts for every attempt whose deadline is <= now_ns. */
 void hs_advance(struct hs_engine *e, uint64_t now_ns);

@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/random.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +94,15 @@ int ss_loader_load(struct ss_loader *l, const struct ss_options *o, char *err, s
 	s->rodata->cfg_wakeup_bytes = o->ringbuf_kib * 1024 / 8;
 	s->rodata->cfg_event_rate = o->event_rate;
 	s->rodata->cfg_flood = o->top;
-	s->rodata->cfg_pend_shift = ss_pend_shift(o->timeout_ns);
+	s->rodata->cfg_snaplen = o->write_file ? o->snaplen : 0;
+	/* The pending table's hash key: secret, so that spoofed flows cannot
+	 * be aimed at one set (bpf/decide.h). */
+	if (getrandom(l->pend_key, sizeof(l->pend_key), 0) != sizeof(l->pend_key))
+		return fail(err, n, "cannot read random bytes: %s", strerror(errno));
+	s->rodata->cfg_pend_key0 = l->pend_key[0];
+	s->rodata->cfg_pend_key1 = l->pend_key[1];
+	s->rodata->cfg_pend_tshift = ss_pend_tshift(o->timeout_ns);
+	s->rodata->cfg_pend_live_t = ss_pend_live_t(o->timeout_ns, s->rodata->cfg_pend_tshift);
 	if (bpf_map__set_max_entries(s->maps.events, o->ringbuf_kib * 1024))
 		return fail(err, n, "bad ring buffer size %u KiB", o->ringbuf_kib);
 
@@ -104,6 +114,12 @@ int ss_loader_load(struct ss_loader *l, const struct ss_options *o, char *err, s
 			    strerror(e));
 	}
 
+	l->pend = mmap(NULL, (size_t)SS_PEND_SETS * sizeof(struct ss_pend_set),
+		       PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(s->maps.pend), 0);
+	if (l->pend == MAP_FAILED) {
+		l->pend = NULL;
+		return fail(err, n, "cannot map the pending table: %s", strerror(errno));
+	}
 	for (i = 0; i < o->nhosts; i++) {
 		const struct ss_prefix *p = &o->hosts[i];
 		__u8 one = 1;
@@ -346,24 +362,40 @@ int ss_loader_ringbuf_fd(const struct ss_loader *l)
 
 int ss_loader_counters(const struct ss_loader *l, uint64_t out[SS_C_MAX])
 {
-	int fd = bpf_map__fd(l->skel->maps.counters), cpu;
-	uint64_t *vals;
-	__u32 i;
+	int pc_fd = bpf_map__fd(l->skel->maps.percpu), nt_fd = bpf_map__fd(l->skel->maps.not_tcp);
+	struct ss_percpu *pc = calloc(l->ncpus, sizeof(*pc));
+	uint64_t *nt = calloc((size_t)l->ncpus * (SS_PARSE_BAD_TCP + 1), sizeof(uint64_t));
+	__u32 k = 0;
+	int ret = 0;
 
 	memset(out, 0, sizeof(uint64_t) * SS_C_MAX);
-	vals = calloc(l->ncpus, sizeof(uint64_t));
-	if (!vals)
-		return -ENOMEM;
-	for (i = 0; i < SS_C_MAX; i++) {
-		if (bpf_map_lookup_elem(fd, &i, vals)) {
-			free(vals);
-			return -errno;
-		}
-		for (cpu = 0; cpu < l->ncpus; cpu++)
-			out[i] += vals[cpu];
+	if (!pc || !nt) {
+		ret = -ENOMEM;
+		goto out;
 	}
-	free(vals);
-	return 0;
+	if (bpf_map_lookup_elem(pc_fd, &k, pc)) {
+		ret = -errno;
+		goto out;
+	}
+	for (k = SS_PARSE_NOT_IP; k <= SS_PARSE_BAD_TCP; k++)
+		if (bpf_map_lookup_elem(nt_fd, &k, nt + (size_t)k * l->ncpus)) {
+			ret = -errno;
+			goto out;
+		}
+	ss_counters_sum(pc, nt, l->ncpus, out);
+out:
+	free(pc);
+	free(nt);
+	return ret;
+}
+
+uint64_t ss_loader_sweep(struct ss_loader *l, uint64_t now_ns, uint64_t timeout_ns)
+{
+	uint8_t tshift = ss_pend_tshift(timeout_ns);
+
+	if (!l->pend)
+		return 0;
+	return ss_pend_sweep(l->pend, SS_PEND_SETS, now_ns, tshift, ss_pend_live_t(timeout_ns, tshift));
 }
 
 /* A map read, to learn whether it still works with fewer capabilities. */
@@ -425,6 +457,9 @@ void ss_loader_close(struct ss_loader *l)
 	for (i = l->natt - 1; i >= 0; i--)
 		detach(&l->att[i]);
 	l->natt = 0;
+	if (l->pend)
+		munmap(l->pend, (size_t)SS_PEND_SETS * sizeof(struct ss_pend_set));
+	l->pend = NULL;
 	synscope_bpf__destroy(l->skel);
 	l->skel = NULL;
 }

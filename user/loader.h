@@ -35,6 +35,8 @@ struct ss_loader {
 	struct ss_attachment att[SS_MAX_ATTACH];
 	int natt;
 	int ncpus;
+	struct ss_pend_set *pend;      /* the pending table, mapped */
+	uint64_t pend_key[2];          /* its hash key */
 };
 
 /* Open, configure from the options, load. err gets one line on failure. */
@@ -51,6 +53,9 @@ const char *ss_loader_lost_iface(const struct ss_loader *l);
 int ss_loader_ringbuf_fd(const struct ss_loader *l);
 /* Sum the per-CPU counters. */
 int ss_loader_counters(const struct ss_loader *l, uint64_t out[SS_C_MAX]);
+/* Clear the pending table's stale slots (now: CLOCK_MONOTONIC ns); the
+ * live ones: half-open handshakes. */
+uint64_t ss_loader_sweep(struct ss_loader *l, uint64_t now_ns, uint64_t timeout_ns);
 /* After attaching: drop every capability no longer needed, set
  * no_new_privs; -1 with a message printed on failure. */
 int ss_loader_drop_privs(struct ss_loader *l, int verbose);

@@ -20,6 +20,7 @@
 #include "options.h"
 #include "output.h"
 #include "privs.h"
+#include "ring.h"
 
 static volatile sig_atomic_t exiting;
 
@@ -48,6 +49,7 @@ struct live {
 	struct ss_out out;
 	struct hs_engine *eng;
 	uint64_t records;
+	uint64_t short_records;     /* ring records too short for their kind */
 };
 
 static void on_record(const struct hs_record *r, void *arg)
@@ -59,20 +61,24 @@ static void on_record(const struct hs_record *r, void *arg)
 		exiting = 1;
 }
 
-static int on_event(void *ctx, void *data, size_t size)
+/* One ring record. It is read in place: it stays ours until the batch
+ * publishes its consumer position, and nothing keeps a pointer into it. */
+static int on_event(void *ctx, const void *data, uint32_t size)
 {
+	const struct ss_event *ev = data;
 	struct live *lv = ctx;
-	struct ss_event ev;
 
-	if (size < sizeof(ev))
+	if (size < sizeof(*ev) ||
+	    ((ev->kind == SS_EV_SYN || ev->kind == SS_EV_SYNACK) &&
+	     size < sizeof(struct ss_event_syn))) {
+		lv->short_records++;
 		return 0;
-	/* Copy out: the ring slot is released when we return. */
-	memcpy(&ev, data, sizeof(ev));
+	}
 	/* In the kernel only completing ACKs become events, so every event
 	 * is a handshake packet worth a --packets line. */
 	if (lv->o->packets)
-		ss_out_packet(&lv->out, &ev);
-	hs_feed(lv->eng, &ev);
+		ss_out_packet(&lv->out, ev);
+	hs_feed(lv->eng, ev);
 	return exiting ? -EINTR : 0;
 }
 
@@ -114,19 +120,18 @@ static int attach_all(struct ss_loader *l, const struct ss_options *o)
 static int run_live(const struct ss_options *o)
 {
 	struct hs_config cfg = { .timeout_ns = o->timeout_ns, .max_flows = o->max_flows };
-	struct ring_buffer *rb = NULL;
 	struct ss_loader l = { 0 };
+	struct ss_ring ring = { .epfd = -1 };
 	struct hs_stats st;
 	struct live lv = { .o = o };
-	uint64_t counters[SS_C_MAX], start, last_check, now;
+	uint64_t counters[SS_C_MAX], start, last_check, last_sweep, now, sweep_ns;
 	const char *lost = NULL;
 	char err[256], desc[512];
-	int ret = 1, traced = 0, e;
+	int ret = 1, traced = 0, ring_open = 0;
+	long e;
 
-	lv.out.f = stdout;
-	lv.out.json = o->json;
-	lv.out.explain = o->explain;
-	lv.out.ts_offset_ns = (int64_t)(ss_now_ns(CLOCK_REALTIME) - ss_now_ns(CLOCK_MONOTONIC));
+	ss_out_init(&lv.out, STDOUT_FILENO, o->json, o->explain, o->line_buffered,
+		    (int64_t)(ss_now_ns(CLOCK_REALTIME) - ss_now_ns(CLOCK_MONOTONIC)), NULL);
 	lv.eng = hs_new(&cfg, on_record, &lv);
 	if (!lv.eng) {
 		fprintf(stderr, "synscope: out of memory\n");
@@ -139,29 +144,37 @@ static int run_live(const struct ss_options *o)
 	if (attach_all(&l, o))
 		goto out;
 	traced = 1;
-	rb = ring_buffer__new(ss_loader_ringbuf_fd(&l), on_event, &lv, NULL);
-	if (!rb) {
-		fprintf(stderr, "synscope: cannot open the ring buffer: %s\n", strerror(errno));
+	if (ss_ring_open(&ring, ss_loader_ringbuf_fd(&l), err, sizeof(err))) {
+		fprintf(stderr, "synscope: %s\n", err);
 		goto out;
 	}
+	ring_open = 1;
 	if (ss_loader_drop_privs(&l, o->verbose))
 		goto out;
 	ss_loader_describe(&l, desc, sizeof(desc));
 	fprintf(stderr, "synscope: tracing %s (Ctrl-C to stop)\n", desc);
 
-	start = last_check = ss_now_ns(CLOCK_MONOTONIC);
+	sweep_ns = (uint64_t)SS_PEND_SWEEP_UNITS << ss_pend_tshift(o->timeout_ns);
+	start = last_check = last_sweep = ss_now_ns(CLOCK_MONOTONIC);
 	while (!exiting) {
-		e = ring_buffer__poll(rb, SS_POLL_MS);
+		e = ss_ring_wait(&ring, SS_POLL_MS);
 		/* Wakeups are batched in the kernel: drain on every timeout. */
-		if (e >= 0)
-			e = ring_buffer__consume(rb);
+		if (e >= 0 || e == -EINTR)
+			e = ss_ring_consume(&ring, on_event, &lv);
 		if (e < 0 && e != -EINTR) {
-			fprintf(stderr, "synscope: ring buffer: %s\n", strerror(-e));
+			fprintf(stderr, "synscope: ring buffer: %s\n", strerror((int)-e));
 			goto out;
 		}
 		now = ss_now_ns(CLOCK_MONOTONIC);
 		if (now > SS_ADVANCE_SLACK_NS)
 			hs_advance(lv.eng, now - SS_ADVANCE_SLACK_NS);
+		/* One write per batch; a reader gone (| head) ends the trace. */
+		if (ss_out_flush(&lv.out) == -EPIPE)
+			break;
+		if (now - last_sweep >= sweep_ns) {
+			last_sweep = now;
+			ss_loader_sweep(&l, now, o->timeout_ns);
+		}
 		if (o->duration > 0 && now - start >= (uint64_t)(o->duration * 1e9))
 			break;
 		if (now - last_check >= 1000000000ull) {
@@ -172,18 +185,24 @@ static int run_live(const struct ss_options *o)
 		}
 	}
 	if (!lost && !(o->count && lv.records >= o->count))
-		ring_buffer__consume(rb);
+		ss_ring_consume(&ring, on_event, &lv);
 	ret = 0;
 out:
 	if (ret == 0 && !(o->count && lv.records >= o->count))
 		hs_flush(lv.eng);
+	ss_out_flush(&lv.out);
 	/* The summary follows a trace; a failure to start is one line only. */
 	hs_get_stats(lv.eng, &st);
 	if (traced && ss_loader_counters(&l, counters) == 0)
 		ss_out_summary(stderr, &st, counters);
-	ring_buffer__free(rb);
+	if (lv.short_records)
+		fprintf(stderr, "synscope: %lu ring records too short for their kind were skipped\n",
+			(unsigned long)lv.short_records);
+	if (ring_open)
+		ss_ring_close(&ring);
 	ss_loader_close(&l);
 	hs_free(lv.eng);
+	ss_out_free(&lv.out);
 	if (lost) {
 		fprintf(stderr, "synscope: interface %s disappeared while tracing\n", lost);
 		ret = 1;
@@ -204,7 +223,9 @@ int main(int argc, char **argv)
 	}
 	if (r > 0)
 		return 0;
-	/* Line-buffered even into a pipe, so `synscope -o json | jq` is live. */
+	/* stdio is for top's intervals and --help: line-buffered even into a
+	 * pipe, so `synscope top -o json | jq` is live. Records go through
+	 * output.c's writer, flushed per batch. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	setup_signals();
 	libbpf_set_print(o.verbose ? libbpf_print : libbpf_quiet);

@@ -19,6 +19,9 @@ enum {
 static const struct option long_opts[] = {
 	{ "interface", required_argument, NULL, 'i' },
 	{ "read", required_argument, NULL, 'r' },
+	{ "write", required_argument, NULL, 'w' },
+	{ "snaplen", required_argument, NULL, 's' },
+	{ "line-buffered", no_argument, NULL, 'l' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "count", required_argument, NULL, 'c' },
 	{ "port", required_argument, NULL, 'p' },
@@ -50,8 +53,11 @@ void ss_options_usage(FILE *f)
 "\n"
 "  -i, --interface IFACE   trace this interface (repeatable)\n"
 "  -r, --read FILE         read a pcap/pcapng capture instead ('-' = stdin)\n"
+"  -w, --write FILE        also write the handshake packets to FILE (pcap; '-' = stdout)\n"
+"  -s, --snaplen N         bytes of each packet -w keeps (default 256, at most 256)\n"
 "  top, --top              flood view: rates, half-open, top targets and sources\n"
 "  -o, --output text|json  output format (default text)\n"
+"  -l, --line-buffered     write each line at once (default: each batch, 50 ms at most)\n"
 "      --packets           one line per handshake packet (SYN, SYN-ACK, ACK, RST)\n"
 "      --explain           explain each flag and step (implies --packets)\n"
 "  -c, --count N           stop after N handshakes\n"
@@ -185,6 +191,7 @@ static void defaults(struct ss_options *o)
 	o->interval = 1.0;
 	o->alert_incomplete = -1;
 	o->top_n = 5;
+	o->snaplen = SS_SNAP_MAX;
 }
 
 int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, size_t errlen)
@@ -202,7 +209,7 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 		argv++;
 		argc--;
 	}
-	while ((c = getopt_long(argc, argv, ":i:r:o:c:p:vh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:r:w:s:lo:c:p:vh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (o->nifaces == SS_MAX_IFACES)
@@ -213,6 +220,19 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 			break;
 		case 'r':
 			o->read_file = optarg;
+			break;
+		case 'w':
+			if (!*optarg)
+				return ss_fail(err, errlen, "bad file name '' for -w");
+			o->write_file = optarg;
+			break;
+		case 's':
+			if (parse_u64(optarg, 1, SS_SNAP_MAX, &v))
+				return ss_fail(err, errlen, "bad snaplen '%s' (1-%d)", optarg, SS_SNAP_MAX);
+			o->snaplen = v;
+			break;
+		case 'l':
+			o->line_buffered = 1;
 			break;
 		case 'o':
 			if (strcmp(optarg, "json") == 0)
@@ -327,5 +347,10 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 		return ss_fail(err, errlen, "--duration applies to live tracing, not to -r");
 	if (o->top && (o->packets || o->count))
 		return ss_fail(err, errlen, "top cannot be combined with --packets, --explain or -c");
+	if (o->top && o->write_file)
+		return ss_fail(err, errlen, "top cannot be combined with -w");
+	if (o->write_file && o->read_file && strcmp(o->write_file, o->read_file) == 0 &&
+	    strcmp(o->write_file, "-") != 0)
+		return ss_fail(err, errlen, "-w would overwrite the file -r reads");
 	return 0;
 }

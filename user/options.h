@@ -24,6 +24,8 @@ struct ss_options {
 	const char *ifaces[SS_MAX_IFACES];
 	int nifaces;
 	const char *read_file;           /* -r FILE, "-" for stdin */
+	const char *write_file;          /* -w FILE: the handshake packets, pcap */
+	uint32_t snaplen;                /* -s, --snaplen: bytes of each packet for -w */
 	enum ss_mode mode;
 	int json;                        /* -o json */
 	int packets;                     /* --packets */
@@ -43,6 +45,7 @@ struct ss_options {
 	int top_n;                       /* top: --top-n rows */
 	uint32_t ringbuf_kib;            /* --ringbuf-kib N */
 	int verbose;                     /* -v: libbpf messages */
+	int line_buffered;               /* -l, --line-buffered: flush each line */
 };
 
 /*

@@ -2,9 +2,11 @@
 /* Text for people, JSON lines for pipelines. */
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "output.h"
+#include "parse.h"
 
 uint64_t ss_now_ns(clockid_t clk)
 {
@@ -33,25 +35,10 @@ const char *ss_ifname(uint32_t ifindex, char *buf)
 	return buf;
 }
 
-static const char *iface(struct ss_out *o, uint32_t ifindex, char *buf)
-{
-	return o->fixed_ifname ? o->fixed_ifname : ss_ifname(ifindex, buf);
-}
-
 void ss_fmt_addr(uint8_t family, const uint32_t *addr, char *buf, size_t n)
 {
 	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, buf, n))
 		snprintf(buf, n, "?");
-}
-
-/* "addr:port", IPv6 as "[addr]:port". */
-static void fmt_endpoint(uint8_t family, const uint32_t *addr, uint16_t port,
-			 char *buf, size_t n)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	ss_fmt_addr(family, addr, a, sizeof(a));
-	snprintf(buf, n, family == 6 ? "[%s]:%u" : "%s:%u", a, port);
 }
 
 void ss_fmt_utc(int64_t ns, char *buf, size_t n)
@@ -62,17 +49,6 @@ void ss_fmt_utc(int64_t ns, char *buf, size_t n)
 	gmtime_r(&sec, &tm);
 	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (long)(ns % 1000000000 / 1000));
-}
-
-/* Time of day with microseconds, like tcpdump. */
-static void fmt_clock(int64_t ns, char *buf, size_t n)
-{
-	time_t sec = ns / 1000000000;
-	struct tm tm;
-
-	gmtime_r(&sec, &tm);
-	snprintf(buf, n, "%02d:%02d:%02d.%06ld", tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 (long)(ns % 1000000000 / 1000));
 }
 
@@ -92,59 +68,208 @@ void ss_json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void fmt_latency(int64_t us, char *buf, size_t n)
+/* ---- the per-record writers (wbuf.h) ------------------------------------ */
+
+void ss_out_init(struct ss_out *o, int fd, int json, int explain, int line_flush,
+		 int64_t ts_offset_ns, const char *fixed_ifname)
 {
-	if (us < 0)
-		snprintf(buf, n, "-");
-	else if (us < 10000)
-		snprintf(buf, n, "%ldus", (long)us);
-	else if (us < 10000000)
-		snprintf(buf, n, "%.1fms", us / 1000.0);
-	else
-		snprintf(buf, n, "%.2fs", us / 1e6);
+	memset(o, 0, sizeof(*o));
+	wb_init(&o->w, fd);
+	o->json = json;
+	o->explain = explain;
+	o->line_flush = line_flush;
+	o->ts_offset_ns = ts_offset_ns;
+	tcache_init(&o->tc);
+	if (fixed_ifname) {
+		o->fixed.name = fixed_ifname;
+		o->fixed.name_len = strlen(fixed_ifname);
+		o->fixed.json = malloc(6 * o->fixed.name_len + 1);
+		o->fixed.json_len = o->fixed.json ? fmt_json_body(o->fixed.json, fixed_ifname) : 0;
+	}
+}
+
+void ss_out_free(struct ss_out *o)
+{
+	if (o->fixed.json != o->fixed.json_buf)
+		free(o->fixed.json);
+	o->fixed.json = NULL;
+}
+
+int ss_out_flush(struct ss_out *o)
+{
+	return o->w.len ? wb_flush(&o->w) : -o->w.err;
+}
+
+/* The interface's name, as text and as a JSON string body, looked up once
+ * per index: ss_ifname() (an index that is gone shows as "ifN", and is
+ * asked again next time). Offline, the file's name for every record. */
+static const struct ss_out_if *iface(struct ss_out *o, uint32_t ifindex)
+{
+	struct ss_out_if *f;
+	char name[IF_NAMESIZE];
+	int i;
+
+	if (o->fixed.name)
+		return &o->fixed;
+	if (o->nif && o->ifs[o->last_if].ifindex == ifindex)
+		return &o->ifs[o->last_if];
+	for (i = 0; i < o->nif; i++)
+		if (o->ifs[i].ifindex == ifindex) {
+			o->last_if = i;
+			return &o->ifs[i];
+		}
+	ss_ifname(ifindex, name);
+	if (o->nif < SS_OUT_IFS && if_nametoindex(name) == ifindex) {
+		o->last_if = o->nif++;
+		f = &o->ifs[o->last_if];
+	} else {
+		f = &o->scratch;          /* not cached: gone, or too many */
+	}
+	f->ifindex = ifindex;
+	snprintf(f->name_buf, sizeof(f->name_buf), "%s", name);
+	f->name = f->name_buf;
+	f->name_len = strlen(f->name);
+	f->json = f->json_buf;
+	f->json_len = fmt_json_body(f->json_buf, f->name);
+	return f;
+}
+
+static void put_json_iface(struct ss_out *o, const struct ss_out_if *f)
+{
+	wb_char(&o->w, '"');
+	wb_mem(&o->w, f->json, f->json_len);
+	wb_char(&o->w, '"');
+}
+
+/* "addr:port", IPv6 as "[addr]:port". */
+static size_t fmt_endpoint(char *p, uint8_t family, const uint32_t *addr, uint16_t port)
+{
+	size_t n = 0;
+
+	if (family == 6)
+		p[n++] = '[';
+	n += fmt_addr(p + n, family, addr);
+	if (family == 6)
+		p[n++] = ']';
+	p[n++] = ':';
+	return n + fmt_u64(p + n, port);
+}
+
+/* What the stdio writer printed: "-", "%ldus", "%.1fms", "%.2fs". */
+static size_t fmt_latency(char *p, int64_t us)
+{
+	size_t n;
+
+	if (us < 0) {
+		p[0] = '-';
+		return 1;
+	}
+	if (us < 10000) {
+		n = fmt_i64(p, us);
+		memcpy(p + n, "us", 2);
+		return n + 2;
+	}
+	if (us < 10000000) {
+		n = fmt_fixed(p, us / 1000.0, 1);
+		memcpy(p + n, "ms", 2);
+		return n + 2;
+	}
+	n = fmt_fixed(p, us / 1e6, 2);
+	p[n] = 's';
+	return n + 1;
 }
 
 /* Option kinds as "2-4-8-1-3", the p0f-style order string. */
-static void fmt_kinds(const uint8_t *kinds, int n, char *buf, size_t len)
+static size_t fmt_kinds(char *p, const struct ss_opts *op)
 {
-	size_t used = 0;
-	int i;
+	size_t n = 0;
 
-	buf[0] = '\0';
-	for (i = 0; i < n && used < len; i++)
-		used += snprintf(buf + used, len - used, "%s%u", i ? "-" : "", kinds[i]);
+	for (int i = 0; i < op->nkinds; i++) {
+		if (i)
+			p[n++] = '-';
+		n += fmt_u64(p + n, op->kinds[i]);
+	}
+	return n;
 }
 
-static void json_side(FILE *f, const char *name, int have, const struct hs_side *s)
+static void json_side(struct ss_out *o, const char *name, size_t name_len, int have,
+		      const struct hs_side *s)
 {
-	char kinds[64];
+	struct ss_wbuf *w = &o->w;
+	struct ss_opts op;
+	char *p;
 
-	fprintf(f, ",\"%s\":", name);
+	wb_room(w, 256);
+	p = wb_tail(w);
+	*p++ = ',';
+	*p++ = '"';
+	memcpy(p, name, name_len);
+	p += name_len;
+	memcpy(p, "\":", 2);
+	p += 2;
 	if (!have) {
-		fputs("null", f);
+		memcpy(p, "null", 4);
+		w->len = (size_t)(p + 4 - w->buf);
 		return;
 	}
-	fmt_kinds(s->kinds, s->nkinds, kinds, sizeof(kinds));
-	fprintf(f, "{\"win\":%u,\"ttl\":%u,", s->win, s->ttl);
-	if (s->present & SS_OPT_MSS)
-		fprintf(f, "\"mss\":%u,", s->mss);
-	else
-		fputs("\"mss\":null,", f);
-	if (s->present & SS_OPT_WSCALE)
-		fprintf(f, "\"wscale\":%u,", s->wscale);
-	else
-		fputs("\"wscale\":null,", f);
-	fprintf(f, "\"sack_ok\":%s,\"ts_ok\":%s,\"options\":\"%s\"}",
-		s->present & SS_OPT_SACK_OK ? "true" : "false",
-		s->present & SS_OPT_TS ? "true" : "false", kinds);
+	ss_walk_tcp_opts(s->opts, s->opt_len, &op);
+	memcpy(p, "{\"win\":", 7);
+	p += 7;
+	p += fmt_u64(p, s->win);
+	memcpy(p, ",\"ttl\":", 7);
+	p += 7;
+	p += fmt_u64(p, s->ttl);
+	memcpy(p, ",\"mss\":", 7);
+	p += 7;
+	if (op.present & SS_OPT_MSS) {
+		p += fmt_u64(p, op.mss);
+	} else {
+		memcpy(p, "null", 4);
+		p += 4;
+	}
+	memcpy(p, ",\"wscale\":", 10);
+	p += 10;
+	if (op.present & SS_OPT_WSCALE) {
+		p += fmt_u64(p, op.wscale);
+	} else {
+		memcpy(p, "null", 4);
+		p += 4;
+	}
+	if (op.present & SS_OPT_SACK_OK) {
+		memcpy(p, ",\"sack_ok\":true", 15);
+		p += 15;
+	} else {
+		memcpy(p, ",\"sack_ok\":false", 16);
+		p += 16;
+	}
+	if (op.present & SS_OPT_TS) {
+		memcpy(p, ",\"ts_ok\":true", 13);
+		p += 13;
+	} else {
+		memcpy(p, ",\"ts_ok\":false", 14);
+		p += 14;
+	}
+	memcpy(p, ",\"options\":\"", 12);
+	p += 12;
+	p += fmt_kinds(p, &op);
+	memcpy(p, "\"}", 2);
+	p += 2;
+	w->len = (size_t)(p - w->buf);
 }
 
-static void json_latency(FILE *f, const char *key, int64_t us)
+static void json_latency(char **pp, const char *key, size_t key_len, int64_t us)
 {
-	if (us < 0)
-		fprintf(f, ",\"%s\":null", key);
-	else
-		fprintf(f, ",\"%s\":%ld", key, (long)us);
+	char *p = *pp;
+
+	memcpy(p, key, key_len);
+	p += key_len;
+	if (us < 0) {
+		memcpy(p, "null", 4);
+		p += 4;
+	} else {
+		p += fmt_i64(p, us);
+	}
+	*pp = p;
 }
 
 static uint64_t record_ts(const struct hs_record *r)
@@ -156,45 +281,88 @@ static uint64_t record_ts(const struct hs_record *r)
 	return r->end_ts;
 }
 
+#define PUT_LIT(p, s) (memcpy(p, s, sizeof(s) - 1), (p) += sizeof(s) - 1)
+
+static void line_end(struct ss_out *o)
+{
+	if (o->line_flush)
+		wb_flush(&o->w);
+}
+
 void ss_out_record(struct ss_out *o, const struct hs_record *r)
 {
-	char ts[40], ifn[IF_NAMESIZE], c[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN];
 	int64_t t = (int64_t)record_ts(r) + o->ts_offset_ns;
-	FILE *f = o->f;
+	const struct ss_out_if *ifc = iface(o, r->ifindex);
+	struct ss_wbuf *w = &o->w;
+	const char *outcome = hs_outcome_name(r->outcome);
+	char *p;
 
 	if (o->json) {
-		ss_fmt_utc(t, ts, sizeof(ts));
-		ss_fmt_addr(r->family, r->client, c, sizeof(c));
-		ss_fmt_addr(r->family, r->server, s, sizeof(s));
-		fprintf(f, "{\"type\":\"handshake\",\"ts\":\"%s\",\"iface\":", ts);
-		ss_json_str(f, iface(o, r->ifindex, ifn));
-		fprintf(f, ",\"family\":%u,\"client\":\"%s\",\"client_port\":%u,"
-			"\"server\":\"%s\",\"server_port\":%u,\"outcome\":\"%s\"",
-			r->family, c, r->client_port, s, r->server_port,
-			hs_outcome_name(r->outcome));
-		json_latency(f, "syn_to_synack_us", r->syn_to_synack_us);
-		json_latency(f, "synack_to_ack_us", r->synack_to_ack_us);
-		fprintf(f, ",\"syn_retrans\":%u,\"synack_retrans\":%u",
-			r->syn_retrans, r->synack_retrans);
-		json_side(f, "syn", r->have_syn, &r->syn);
-		json_side(f, "synack", r->have_synack, &r->synack);
-		fputs("}\n", f);
+		wb_room(w, 256);
+		p = wb_tail(w);
+		PUT_LIT(p, "{\"type\":\"handshake\",\"ts\":\"");
+		p += fmt_utc(&o->tc, p, t);
+		PUT_LIT(p, "\",\"iface\":");
+		w->len = (size_t)(p - w->buf);
+		put_json_iface(o, ifc);
+		wb_room(w, 512);
+		p = wb_tail(w);
+		PUT_LIT(p, ",\"family\":");
+		p += fmt_u64(p, r->family);
+		PUT_LIT(p, ",\"client\":\"");
+		p += fmt_addr(p, r->family, r->client);
+		PUT_LIT(p, "\",\"client_port\":");
+		p += fmt_u64(p, r->client_port);
+		PUT_LIT(p, ",\"server\":\"");
+		p += fmt_addr(p, r->family, r->server);
+		PUT_LIT(p, "\",\"server_port\":");
+		p += fmt_u64(p, r->server_port);
+		PUT_LIT(p, ",\"outcome\":\"");
+		memcpy(p, outcome, strlen(outcome));
+		p += strlen(outcome);
+		*p++ = '"';
+		json_latency(&p, ",\"syn_to_synack_us\":", 20, r->syn_to_synack_us);
+		json_latency(&p, ",\"synack_to_ack_us\":", 20, r->synack_to_ack_us);
+		PUT_LIT(p, ",\"syn_retrans\":");
+		p += fmt_u64(p, r->syn_retrans);
+		PUT_LIT(p, ",\"synack_retrans\":");
+		p += fmt_u64(p, r->synack_retrans);
+		w->len = (size_t)(p - w->buf);
+		json_side(o, "syn", 3, r->have_syn, &r->syn);
+		json_side(o, "synack", 6, r->have_synack, &r->synack);
+		wb_lit(w, "}\n");
+		line_end(o);
 		return;
 	}
 
 	{
-		char cl[INET6_ADDRSTRLEN + 8], sv[INET6_ADDRSTRLEN + 8], flow[128];
-		char l1[24], l2[24];
+		char flow[128], l1[32], l2[32], ts[40];
+		size_t nf, n1, n2, nt;
 
-		fmt_clock(t, ts, sizeof(ts));
-		fmt_endpoint(r->family, r->client, r->client_port, cl, sizeof(cl));
-		fmt_endpoint(r->family, r->server, r->server_port, sv, sizeof(sv));
-		snprintf(flow, sizeof(flow), "%s -> %s", cl, sv);
-		fmt_latency(r->syn_to_synack_us, l1, sizeof(l1));
-		fmt_latency(r->synack_to_ack_us, l2, sizeof(l2));
-		fprintf(f, "%s  %-10s %-46s %-11s  syn>synack %8s  synack>ack %8s  retrans %u/%u\n",
-			ts, iface(o, r->ifindex, ifn), flow, hs_outcome_name(r->outcome),
-			l1, l2, r->syn_retrans, r->synack_retrans);
+		nt = fmt_clock(&o->tc, ts, t);
+		nf = fmt_endpoint(flow, r->family, r->client, r->client_port);
+		memcpy(flow + nf, " -> ", 4);
+		nf += 4;
+		nf += fmt_endpoint(flow + nf, r->family, r->server, r->server_port);
+		n1 = fmt_latency(l1, r->syn_to_synack_us);
+		n2 = fmt_latency(l2, r->synack_to_ack_us);
+		wb_mem(w, ts, nt);
+		wb_lit(w, "  ");
+		wb_left(w, ifc->name, ifc->name_len, 10);
+		wb_char(w, ' ');
+		wb_left(w, flow, nf, 46);
+		wb_char(w, ' ');
+		wb_left(w, outcome, strlen(outcome), 11);
+		wb_lit(w, "  syn>synack ");
+		wb_right(w, l1, n1, 8);
+		wb_lit(w, "  synack>ack ");
+		wb_right(w, l2, n2, 8);
+		wb_lit(w, "  retrans ");
+		wb_u64(w, r->syn_retrans);
+		wb_char(w, '/');
+		wb_u64(w, r->synack_retrans);
+		wb_char(w, '\n');
+		line_end(o);
 	}
 }
 
@@ -210,65 +378,98 @@ static const char *kind_name(uint8_t kind)
 	}
 }
 
-/* tcpdump-like option list: "mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7". */
-static void fmt_options(const struct ss_opts *op, char *buf, size_t n)
+/* tcpdump-like option list: "mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7",
+ * cut at 255 bytes as the stdio writer's buffer was. */
+static size_t fmt_options(char *buf, const struct ss_opts *op)
 {
-	size_t used = 0;
+	char item[64];
+	size_t used = 0, n;
 	int i;
 
-	buf[0] = '\0';
-	for (i = 0; i < op->nkinds && used < n; i++) {
-		const char *sep = i ? "," : "";
-
+	for (i = 0; i < op->nkinds; i++) {
+		n = 0;
+		if (i)
+			item[n++] = ',';
 		switch (op->kinds[i]) {
-		case 0: used += snprintf(buf + used, n - used, "%seol", sep); break;
-		case 1: used += snprintf(buf + used, n - used, "%snop", sep); break;
-		case 2: used += snprintf(buf + used, n - used, "%smss %u", sep, op->mss); break;
-		case 3: used += snprintf(buf + used, n - used, "%swscale %u", sep, op->wscale); break;
-		case 4: used += snprintf(buf + used, n - used, "%ssackOK", sep); break;
-		case 8: used += snprintf(buf + used, n - used, "%sTS val %u ecr %u", sep,
-					 op->ts_val, op->ts_ecr); break;
-		default: used += snprintf(buf + used, n - used, "%sopt-%u", sep, op->kinds[i]); break;
+		case 0: memcpy(item + n, "eol", 3); n += 3; break;
+		case 1: memcpy(item + n, "nop", 3); n += 3; break;
+		case 2:
+			memcpy(item + n, "mss ", 4);
+			n += 4;
+			n += fmt_u64(item + n, op->mss);
+			break;
+		case 3:
+			memcpy(item + n, "wscale ", 7);
+			n += 7;
+			n += fmt_u64(item + n, op->wscale);
+			break;
+		case 4: memcpy(item + n, "sackOK", 6); n += 6; break;
+		case 8:
+			memcpy(item + n, "TS val ", 7);
+			n += 7;
+			n += fmt_u64(item + n, op->ts_val);
+			memcpy(item + n, " ecr ", 5);
+			n += 5;
+			n += fmt_u64(item + n, op->ts_ecr);
+			break;
+		default:
+			memcpy(item + n, "opt-", 4);
+			n += 4;
+			n += fmt_u64(item + n, op->kinds[i]);
+			break;
 		}
+		if (used + n > 255)
+			n = 255 - used;
+		memcpy(buf + used, item, n);
+		used += n;
+		if (used >= 255)
+			return used;
 	}
-	if (op->present & SS_OPT_MALFORMED && used < n)
-		snprintf(buf + used, n - used, "%smalformed", used ? "," : "");
+	if (op->present & SS_OPT_MALFORMED) {
+		const char *m = used ? ",malformed" : "malformed";
+
+		n = strlen(m);
+		if (used + n > 255)
+			n = 255 - used;
+		memcpy(buf + used, m, n);
+		used += n;
+	}
+	return used;
 }
 
 /* The teacher's note for each step of the handshake. */
-static void explain(FILE *f, const struct ss_event *e, const char *src, const char *dst)
+static void explain(struct ss_wbuf *w, const struct ss_event *e, const struct ss_opts *op,
+		    const char *src, const char *dst)
 {
-	const struct ss_opts *op = &e->opts;
-
 	switch (e->kind) {
 	case SS_EV_SYN:
-		fprintf(f, "    -> step 1/3, SYN (synchronize): %s asks %s to open a connection.\n"
-			"       It picks its initial sequence number %u and announces",
-			src, dst, e->seq);
+		wb_printf(w, "    -> step 1/3, SYN (synchronize): %s asks %s to open a connection.\n"
+			  "       It picks its initial sequence number %u and announces",
+			  src, dst, e->seq);
 		if (op->present & SS_OPT_MSS)
-			fprintf(f, " the largest segment it accepts (MSS %u)", op->mss);
+			wb_printf(w, " the largest segment it accepts (MSS %u)", op->mss);
 		if (op->present & SS_OPT_WSCALE)
-			fprintf(f, ", window scaling (x%u)", 1u << (op->wscale > 14 ? 14 : op->wscale));
+			wb_printf(w, ", window scaling (x%u)", 1u << (op->wscale > 14 ? 14 : op->wscale));
 		if (op->present & SS_OPT_SACK_OK)
-			fprintf(f, ", selective ACKs");
+			wb_printf(w, ", selective ACKs");
 		if (op->present & SS_OPT_TS)
-			fprintf(f, ", timestamps");
-		fprintf(f, "%s.\n", op->present & (SS_OPT_MSS | SS_OPT_WSCALE | SS_OPT_SACK_OK | SS_OPT_TS)
-			? "" : " no options");
+			wb_printf(w, ", timestamps");
+		wb_printf(w, "%s.\n", op->present & (SS_OPT_MSS | SS_OPT_WSCALE | SS_OPT_SACK_OK | SS_OPT_TS)
+			  ? "" : " no options");
 		break;
 	case SS_EV_SYNACK:
-		fprintf(f, "    -> step 2/3, SYN-ACK: %s accepts. ACK %u = the client's sequence number + 1\n"
-			"       (\"I got your SYN\"); SYN with its own initial sequence number %u.\n",
-			src, e->ack, e->seq);
+		wb_printf(w, "    -> step 2/3, SYN-ACK: %s accepts. ACK %u = the client's sequence number + 1\n"
+			  "       (\"I got your SYN\"); SYN with its own initial sequence number %u.\n",
+			  src, e->ack, e->seq);
 		break;
 	case SS_EV_ACK:
-		fprintf(f, "    -> step 3/3, ACK: %s acknowledges the server's SYN (ack %u = its sequence\n"
-			"       number + 1). The handshake is complete: the connection is established.\n",
-			src, e->ack);
+		wb_printf(w, "    -> step 3/3, ACK: %s acknowledges the server's SYN (ack %u = its sequence\n"
+			  "       number + 1). The handshake is complete: the connection is established.\n",
+			  src, e->ack);
 		break;
 	case SS_EV_RST:
-		fprintf(f, "    -> RST (reset): %s aborts or refuses the connection with %s. In answer to a\n"
-			"       SYN it means nothing listens there: \"connection refused\".\n", src, dst);
+		wb_printf(w, "    -> RST (reset): %s aborts or refuses the connection with %s. In answer to a\n"
+			  "       SYN it means nothing listens there: \"connection refused\".\n", src, dst);
 		break;
 	default:
 		break;
@@ -277,42 +478,99 @@ static void explain(FILE *f, const struct ss_event *e, const char *src, const ch
 
 void ss_out_packet(struct ss_out *o, const struct ss_event *e)
 {
-	char ts[40], ifn[IF_NAMESIZE], src[INET6_ADDRSTRLEN + 8], dst[INET6_ADDRSTRLEN + 8];
 	int64_t t = (int64_t)e->ts_ns + o->ts_offset_ns;
-	FILE *f = o->f;
+	const struct ss_out_if *ifc = iface(o, e->ifindex);
+	int syn = e->kind == SS_EV_SYN || e->kind == SS_EV_SYNACK;
+	const char *kn = kind_name(e->kind), *dir = e->dir == SS_DIR_OUT ? "out" : "in";
+	struct ss_wbuf *w = &o->w;
+	struct ss_opts op;
+	char *p;
 
+	if (syn) {
+		const struct ss_event_syn *s = (const struct ss_event_syn *)e;
+
+		ss_walk_tcp_opts(s->opts, s->opt_len, &op);
+	}
 	if (o->json) {
-		char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-
-		ss_fmt_utc(t, ts, sizeof(ts));
-		ss_fmt_addr(e->family, e->saddr, a, sizeof(a));
-		ss_fmt_addr(e->family, e->daddr, b, sizeof(b));
-		fprintf(f, "{\"type\":\"packet\",\"ts\":\"%s\",\"iface\":", ts);
-		ss_json_str(f, iface(o, e->ifindex, ifn));
-		fprintf(f, ",\"dir\":\"%s\",\"family\":%u,\"src\":\"%s\",\"sport\":%u,"
-			"\"dst\":\"%s\",\"dport\":%u,\"flags\":\"%s\",\"seq\":%u,\"ack\":%u,"
-			"\"win\":%u,\"ttl\":%u}\n",
-			e->dir == SS_DIR_OUT ? "out" : "in", e->family, a, e->sport, b,
-			e->dport, kind_name(e->kind), e->seq, e->ack, e->window, e->ttl);
+		wb_room(w, 256);
+		p = wb_tail(w);
+		PUT_LIT(p, "{\"type\":\"packet\",\"ts\":\"");
+		p += fmt_utc(&o->tc, p, t);
+		PUT_LIT(p, "\",\"iface\":");
+		w->len = (size_t)(p - w->buf);
+		put_json_iface(o, ifc);
+		wb_room(w, 384);
+		p = wb_tail(w);
+		PUT_LIT(p, ",\"dir\":\"");
+		memcpy(p, dir, strlen(dir));
+		p += strlen(dir);
+		PUT_LIT(p, "\",\"family\":");
+		p += fmt_u64(p, e->family);
+		PUT_LIT(p, ",\"src\":\"");
+		p += fmt_addr(p, e->family, e->saddr);
+		PUT_LIT(p, "\",\"sport\":");
+		p += fmt_u64(p, e->sport);
+		PUT_LIT(p, ",\"dst\":\"");
+		p += fmt_addr(p, e->family, e->daddr);
+		PUT_LIT(p, "\",\"dport\":");
+		p += fmt_u64(p, e->dport);
+		PUT_LIT(p, ",\"flags\":\"");
+		memcpy(p, kn, strlen(kn));
+		p += strlen(kn);
+		PUT_LIT(p, "\",\"seq\":");
+		p += fmt_u64(p, e->seq);
+		PUT_LIT(p, ",\"ack\":");
+		p += fmt_u64(p, e->ack);
+		PUT_LIT(p, ",\"win\":");
+		p += fmt_u64(p, e->window);
+		PUT_LIT(p, ",\"ttl\":");
+		p += fmt_u64(p, e->ttl);
+		PUT_LIT(p, "}\n");
+		w->len = (size_t)(p - w->buf);
+		line_end(o);
 		return;
 	}
-	fmt_clock(t, ts, sizeof(ts));
-	fmt_endpoint(e->family, e->saddr, e->sport, src, sizeof(src));
-	fmt_endpoint(e->family, e->daddr, e->dport, dst, sizeof(dst));
-	fprintf(f, "%s %-8s %-3s %s > %s  %-7s seq %u", ts, iface(o, e->ifindex, ifn),
-		e->dir == SS_DIR_OUT ? "out" : "in", src, dst, kind_name(e->kind), e->seq);
-	if (e->tcp_flags & SS_TCP_ACK)
-		fprintf(f, " ack %u", e->ack);
-	fprintf(f, " win %u ttl %u", e->window, e->ttl);
-	if (e->kind == SS_EV_SYN || e->kind == SS_EV_SYNACK) {
-		char opts[256];
+	{
+		char ts[40], src[SS_ADDR_MAX + 8], dst[SS_ADDR_MAX + 8];
+		size_t nt = fmt_clock(&o->tc, ts, t);
+		size_t ns = fmt_endpoint(src, e->family, e->saddr, e->sport);
+		size_t nd = fmt_endpoint(dst, e->family, e->daddr, e->dport);
 
-		fmt_options(&e->opts, opts, sizeof(opts));
-		fprintf(f, " [%s]", opts);
+		src[ns] = dst[nd] = '\0';
+		wb_mem(w, ts, nt);
+		wb_char(w, ' ');
+		wb_left(w, ifc->name, ifc->name_len, 8);
+		wb_char(w, ' ');
+		wb_left(w, dir, strlen(dir), 3);
+		wb_char(w, ' ');
+		wb_mem(w, src, ns);
+		wb_lit(w, " > ");
+		wb_mem(w, dst, nd);
+		wb_lit(w, "  ");
+		wb_left(w, kn, strlen(kn), 7);
+		wb_lit(w, " seq ");
+		wb_u64(w, e->seq);
+		if (e->tcp_flags & SS_TCP_ACK) {
+			wb_lit(w, " ack ");
+			wb_u64(w, e->ack);
+		}
+		wb_lit(w, " win ");
+		wb_u64(w, e->window);
+		wb_lit(w, " ttl ");
+		wb_u64(w, e->ttl);
+		if (syn) {
+			char opts[256];
+			size_t n = fmt_options(opts, &op);
+
+			wb_lit(w, " [");
+			wb_mem(w, opts, n);
+			wb_char(w, ']');
+		}
+		wb_char(w, '\n');
+		if (o->explain)
+			explain(w, e, &op, src, dst);
+		line_end(o);
 	}
-	fputc('\n', f);
-	if (o->explain)
-		explain(f, e, src, dst);
 }
 
 const char *ss_counter_name(int idx)
@@ -322,9 +580,9 @@ const char *ss_counter_name(int idx)
 		[SS_C_NOT_TCP] = "not_tcp", [SS_C_FRAGMENT] = "fragments",
 		[SS_C_BAD_TRUNCATED] = "bad_truncated", [SS_C_BAD_IPV4] = "bad_ipv4",
 		[SS_C_BAD_IPV6] = "bad_ipv6", [SS_C_BAD_TCP] = "bad_tcp",
-		[SS_C_TCP] = "tcp", [SS_C_FILTERED] = "filtered", [SS_C_SYN] = "syn",
+		[SS_C_FILTERED] = "filtered", [SS_C_SYN] = "syn",
 		[SS_C_SYNACK] = "synack", [SS_C_ACK_COMPLETE] = "ack_complete",
-		[SS_C_RST] = "rst", [SS_C_FIN] = "fin", [SS_C_BAD_TCP_OPT] = "bad_tcp_options",
+		[SS_C_RST] = "rst", [SS_C_FIN] = "fin", [SS_C_PEND_EVICTED] = "pending_evicted",
 		[SS_C_EVENTS] = "events", [SS_C_LOST] = "lost", [SS_C_SAMPLED_OUT] = "sampled_out",
 	};
 
@@ -339,11 +597,12 @@ void ss_out_summary(FILE *f, const struct hs_stats *st, const uint64_t *c)
 	for (i = 0; i < HS_OUTCOME_MAX; i++)
 		total += st->outcomes[i];
 	fprintf(f, "synscope: %lu handshakes: %lu established, %lu refused, %lu reset, "
-		"%lu timeout, %lu open; %lu flows evicted (table full)\n",
+		"%lu timeout, %lu open; %lu flows evicted (table full); %lu SYN/SYN-ACK with "
+		"malformed options\n",
 		(unsigned long)total, (unsigned long)st->outcomes[HS_ESTABLISHED],
 		(unsigned long)st->outcomes[HS_REFUSED], (unsigned long)st->outcomes[HS_RESET],
 		(unsigned long)st->outcomes[HS_TIMEOUT], (unsigned long)st->outcomes[HS_OPEN],
-		(unsigned long)st->evicted);
+		(unsigned long)st->evicted, (unsigned long)st->bad_options);
 	if (c)
 		ss_out_counters(f, c);
 }
@@ -353,7 +612,7 @@ void ss_out_counters(FILE *f, const uint64_t *c)
 	fprintf(f, "synscope: packets %lu: tcp %lu (syn %lu, syn-ack %lu, completing ack %lu, "
 		"rst %lu, fin %lu, filtered out %lu), not ip %lu, not tcp %lu, fragments %lu, "
 		"not parsed %lu (truncated %lu, bad ipv4 %lu, bad ipv6 %lu, bad tcp %lu)\n",
-		(unsigned long)c[SS_C_PACKETS], (unsigned long)c[SS_C_TCP],
+		(unsigned long)c[SS_C_PACKETS], (unsigned long)ss_counters_tcp(c),
 		(unsigned long)c[SS_C_SYN], (unsigned long)c[SS_C_SYNACK],
 		(unsigned long)c[SS_C_ACK_COMPLETE], (unsigned long)c[SS_C_RST],
 		(unsigned long)c[SS_C_FIN], (unsigned long)c[SS_C_FILTERED],
@@ -364,6 +623,7 @@ void ss_out_counters(FILE *f, const uint64_t *c)
 		(unsigned long)c[SS_C_BAD_TRUNCATED], (unsigned long)c[SS_C_BAD_IPV4],
 		(unsigned long)c[SS_C_BAD_IPV6], (unsigned long)c[SS_C_BAD_TCP]);
 	fprintf(f, "synscope: events %lu written, %lu lost (ring buffer full), %lu sampled out "
-		"(rate limit)\n", (unsigned long)c[SS_C_EVENTS], (unsigned long)c[SS_C_LOST],
-		(unsigned long)c[SS_C_SAMPLED_OUT]);
+		"(rate limit); %lu pending SYN-ACKs evicted (their set full)\n",
+		(unsigned long)c[SS_C_EVENTS], (unsigned long)c[SS_C_LOST],
+		(unsigned long)c[SS_C_SAMPLED_OUT], (unsigned long)c[SS_C_PEND_EVICTED]);
 }

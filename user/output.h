@@ -8,16 +8,42 @@
 #include <time.h>
 #include "handshake.h"
 #include "synscope.h"
+#include "wbuf.h"
 
-struct ss_out {
-	FILE *f;
-	int json;
-	int explain;
-	int64_t ts_offset_ns;  /* added to event times to get UTC ns */
-	const char *fixed_ifname; /* offline: shown instead of ifindex names */
+/* An interface's name, ready to print. */
+struct ss_out_if {
+	uint32_t ifindex;
+	const char *name;
+	size_t name_len;
+	char *json;                  /* its JSON string body */
+	size_t json_len;
+	char name_buf[16];           /* IF_NAMESIZE */
+	char json_buf[6 * 16 + 1];
 };
 
+#define SS_OUT_IFS 64
+
+struct ss_out {
+	struct ss_wbuf w;            /* stdout */
+	int json;
+	int explain;
+	int line_flush;              /* flush after each line (--line-buffered) */
+	int64_t ts_offset_ns;        /* added to event times to get UTC ns */
+	struct ss_tcache tc;
+	struct ss_out_if fixed;      /* offline: the file's name, for every record */
+	struct ss_out_if ifs[SS_OUT_IFS], scratch;
+	int nif, last_if;
+};
+
+/* fd: where the lines go; fixed_ifname: offline, shown instead of the
+ * interface (NULL live). */
+void ss_out_init(struct ss_out *o, int fd, int json, int explain, int line_flush,
+		 int64_t ts_offset_ns, const char *fixed_ifname);
+void ss_out_free(struct ss_out *o);
+/* Write out what is buffered: 0, or -errno of the first failed write. */
+int ss_out_flush(struct ss_out *o);
 void ss_out_record(struct ss_out *o, const struct hs_record *r);
+/* A SYN or SYN-ACK must be the struct ss_event of a struct ss_event_syn. */
 void ss_out_packet(struct ss_out *o, const struct ss_event *e);
 /* Exit summary (text, to f). counters may be NULL (no kernel). */
 void ss_out_summary(FILE *f, const struct hs_stats *st, const uint64_t *counters);

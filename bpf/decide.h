@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * What a parsed TCP segment becomes, decided once and compiled twice, like
+ * parse.h: into the kernel programs (bpf/synscope.bpf.c) and into the
+ * capture reader (user/capture.c), so that `synscope -r` and a live trace
+ * of the same traffic can never decide differently.
+ *
+ * ss_decide() counts the segment, applies --port/--host, keeps the pending
+ * SYN-ACK table and says which event, if any, the segment becomes. What
+ * differs between the builds is supplied by the includer, before it
+ * includes this file:
+ *
+ *   struct ss_decider {           its state; must have these members:
+ *           __u64 *c;             the counters (enum ss_counter)
+ *           __u64 key0, key1;     the pending table's hash key
+ *           __u8 tshift;          ss_pend_tshift(--timeout)
+ *           __u32 live_t;         ss_pend_live_t(--timeout, tshift)
+ *           ...                   whatever the functions below need
+ *   };
+ *   int ss_d_match(struct ss_decider *x, const struct ss_pkt *pkt);
+ *                                 --port/--host: 1 when the segment passes
+ *   void ss_d_on_syn(struct ss_decider *x, const struct ss_pkt *pkt);
+ *                                 a SYN that passed (top's flood maps)
+ *   __u64 ss_d_clock(struct ss_decider *x);
+ *                                 the time of a SYN-ACK, ns
+ *   struct ss_pend_set *ss_d_pend_set(struct ss_decider *x, __u32 index);
+ *                                 the pending table's set (NULL: none)
+ *
+ * The pending table (struct ss_pend_set in include/synscope.h) replaces a
+ * kernel LRU hash: a SYN-ACK's insert cost a lock shared by all CPUs and
+ * half of the SYN-ACK's time, an ACK's lookup hashed a 40-byte key. Here
+ * every operation is one flow hash, one cache line, and at most one
+ * atomic exchange:
+ *  - The hash is symmetric in the two ends, so a RST from either side
+ *    finds the set at once; the tag's lowest bit says which end sends the
+ *    completing ACK, so only that direction completes.
+ *  - A SYN-ACK takes its flow's own slot (a retransmission, or a new ISN),
+ *    else an empty or stale one (older than --timeout: its handshake has
+ *    timed out), else the oldest, which is counted (SS_C_PEND_EVICTED):
+ *    no loss is silent. Its exchange returns what it replaced, so a race
+ *    with another CPU's insert into the same slot is counted too.
+ *  - An ACK completes when a slot holds its tag and its ACK number; the
+ *    compare-and-swap that clears the slot lets only one of two racing
+ *    ACKs (the ACK and a data segment on two CPUs) complete.
+ * Under a SYN-ACK flood a set sees one insert per SS_PEND_SETS SYN-ACKs,
+ * and an entry is lost only after seven newer ones in its set: at 300,000
+ * SYN-ACKs/s that happens within a 100 ms round trip to 6 entries in
+ * 10,000 (Poisson, 1.8 inserts per set on average), within 10 ms to none
+ * that one would see.
+ */
+#ifndef SS_DECIDE_H
+#define SS_DECIDE_H
+
+/* Where a flow's pending entry lives. */
+struct ss_pend_where {
+	__u32 index;        /* its set */
+	__u32 tag;          /* 20 bits; bit 0: the direction of the completing
+			     * ACK; bit 1 always set, so a used slot is never 0 */
+};
+
+static __always_inline __u64 ss_pend_fold6(const __u32 *a, __u16 port)
+{
+	return ((((__u64)a[0] << 32) | a[1]) * 0x9e3779b97f4a7c15ull) ^
+	       ((((__u64)a[2] << 32) | a[3]) * 0xc2b2ae3d27d4eb4full) ^ ((__u64)port << 1 | 1);
+}
+
+/*
+ * The set and tag of the flow src -> dst. Symmetric: s + d and s ^ d do
+ * not depend on the order of the ends, and together they determine the
+ * unordered pair. Keyed with a secret (the loader's random key), so that
+ * spoofed flows cannot be aimed at one set.
+ */
+static __always_inline void ss_pend_locate(const struct ss_decider *x, const __u32 *src,
+					   const __u32 *dst, __u16 sport, __u16 dport,
+					   __u8 family, struct ss_pend_where *w)
+{
+	__u64 s, d, h;
+
+	if (family == 4) {
+		s = (__u64)src[0] << 16 | sport;
+		d = (__u64)dst[0] << 16 | dport;
+	} else {
+		s = ss_pend_fold6(src, sport);
+		d = ss_pend_fold6(dst, dport);
+	}
+	h = ((s + d) ^ x->key0) * 0xff51afd7ed558ccdull;
+	h ^= ((s ^ d) ^ x->key1) * 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	w->index = (__u32)h & (SS_PEND_SETS - 1);
+	/* 20 bits, from the top. */
+	w->tag = ((__u32)(h >> SS_PEND_TAG_SHIFT) & ~3u) | 2u | (s < d ? 1u : 0u);
+}
+
+/* Slot i of a set, at a constant offset on each path: a map value pointer
+ * moved by a variable amount makes the verifier, without CAP_PERFMON,
+ * compare states exactly (see parse.h). */
+static __always_inline __u64 *ss_pend_way(struct ss_pend_set *set, int i)
+{
+	switch (i) {
+	case 0: return &set->w[0];
+	case 1: return &set->w[1];
+	case 2: return &set->w[2];
+	case 3: return &set->w[3];
+	case 4: return &set->w[4];
+	case 5: return &set->w[5];
+	case 6: return &set->w[6];
+	default: return &set->w[7];
+	}
+}
+
+_Static_assert(SS_PEND_WAYS == 8, "ss_pend_way spells out eight ways");
+
+/*
+ * Arithmetic the verifier follows as one path: clang would turn a compare
+ * into a branch (BPF has no conditional move or set-on-condition), and a
+ * branch per way and outcome would have the verifier walk each of their
+ * combinations (3^8 for the insert's scan, times the parse's paths). The
+ * empty asm hides the value's range from clang, which then cannot prove
+ * the shift equivalent to a compare. All values here are below 2^62.
+ */
+#ifdef __bpf__
+#define SS_OPAQUE(v) asm volatile("" : "+r"(v))
+#else
+#define SS_OPAQUE(v) ((void)0)
+#endif
+
+static __always_inline __u64 ss_is_zero(__u64 v)          /* 1 when v == 0 */
+{
+	SS_OPAQUE(v);
+	return (v - 1) >> 63;
+}
+
+static __always_inline __u64 ss_is_below(__u64 a, __u64 b)  /* 1 when a < b */
+{
+	__u64 d = a - b;
+
+	SS_OPAQUE(d);
+	return d >> 63;
+}
+
+static __always_inline __u64 ss_max(__u64 a, __u64 b)
+{
+	__u64 m = -ss_is_below(a, b);
+
+	return a ^ ((a ^ b) & m);
+}
+
+/*
+ * A SYN-ACK: its completing ACK will carry expect_ack. The slot: the
+ * flow's own (a retransmission, or a new ISN), else an empty or stale one,
+ * else the oldest, whose loss is counted. Chosen by the largest score,
+ * same << 14 | free << 13 | age, with the way in the low bits.
+ */
+static __always_inline void ss_pend_put(struct ss_decider *x, const struct ss_pend_where *w,
+					__u32 expect_ack, __u64 now_ns)
+{
+	struct ss_pend_set *set = ss_d_pend_set(x, w->index);
+	__u32 t = (__u32)(now_ns >> x->tshift) & SS_PEND_T_MASK;
+	__u64 id = (__u64)w->tag << SS_PEND_TAG_SHIFT | (__u64)t << SS_PEND_T_SHIFT | expect_ack;
+	__u64 cur, seen, old, *slot, best = 0, age, same, empty, stale;
+	int i, victim, live;
+
+	if (!set)
+		return;
+SS_UNROLL
+	for (i = 0; i < SS_PEND_WAYS; i++) {
+		cur = set->w[i];
+		age = ss_pend_age(cur, t);
+		same = ss_is_zero(ss_pend_tag(cur) ^ w->tag);
+		empty = ss_is_zero(cur >> 1 | (cur & 1));
+		stale = 1 - ss_is_below(age, x->live_t);
+		best = ss_max(best, (same << 14 | (empty | stale) << 13 | age) << 3 | i);
+	}
+	victim = best & 7;
+	live = best < (1ull << (13 + 3));
+	slot = ss_pend_way(set, victim);
+	seen = *slot;
+	old = __sync_lock_test_and_set(slot, id);
+	/* What was lost: the live entry we chose, or, when another CPU wrote
+	 * the slot meanwhile (and counted what it replaced), its new entry;
+	 * nothing when an ACK took it or it was our own flow. */
+	if (old == seen ? live : old != 0 && ss_pend_tag(old) != w->tag)
+		ss_inc(&x->c[SS_C_PEND_EVICTED]);
+}
+
+#define SS_PEND_MATCH(v, want) (((v) & ~(SS_PEND_T_MASK << SS_PEND_T_SHIFT)) == (want))
+
+/*
+ * An ACK: does it complete a pending SYN-ACK younger than --timeout? Then
+ * the slot is cleared. Only a match reads the clock (*now_ns: the event's
+ * stamp too): an established ACK never does. A stale match is cleared and
+ * completes nothing, so a slot's fate does not depend on whether
+ * userspace swept it yet (ss_pend_sweep()).
+ */
+static __always_inline int ss_pend_take(struct ss_decider *x, const struct ss_pend_where *w,
+					__u32 ack, __u64 *now_ns)
+{
+	struct ss_pend_set *set = ss_d_pend_set(x, w->index);
+	__u64 want = (__u64)w->tag << SS_PEND_TAG_SHIFT | ack, cur, *slot;
+	__u32 t;
+	int i;
+
+	if (!set)
+		return 0;
+SS_UNROLL
+	for (i = 0; i < SS_PEND_WAYS; i++) {
+		cur = set->w[i];
+		if (SS_PEND_MATCH(cur, want)) {
+			slot = ss_pend_way(set, i);
+			*now_ns = ss_d_clock(x);
+			t = (__u32)(*now_ns >> x->tshift) & SS_PEND_T_MASK;
+			return __sync_val_compare_and_swap(slot, cur, 0) == cur &&
+			       ss_pend_age(cur, t) < x->live_t;
+		}
+	}
+	return 0;
+}
+
+/* A RST: a reset handshake never completes; forget it, either direction. */
+static __always_inline void ss_pend_drop(struct ss_decider *x, const struct ss_pend_where *w)
+{
+	struct ss_pend_set *set = ss_d_pend_set(x, w->index);
+	__u32 flow = w->tag >> 1;
+	__u64 cur;
+	int i;
+
+	if (!set)
+		return;
+SS_UNROLL
+	for (i = 0; i < SS_PEND_WAYS; i++) {
+		cur = set->w[i];
+		if (ss_pend_tag(cur) >> 1 == flow)
+			__sync_val_compare_and_swap(ss_pend_way(set, i), cur, 0);
+	}
+}
+
+/*
+ * A parsed TCP segment: count it, keep the pending table, and return the
+ * event it becomes (enum ss_kind), or 0 for none. *now_ns gets the clock
+ * when the decision read it (a SYN-ACK, a completing ACK): the kernel
+ * stamps the event with the same read.
+ */
+static __always_inline int ss_decide(struct ss_decider *x, const struct ss_pkt *pkt,
+				     __u64 *now_ns)
+{
+	struct ss_pend_where w;
+
+	if (!ss_d_match(x, pkt)) {
+		ss_inc(&x->c[SS_C_FILTERED]);
+		return 0;
+	}
+	switch (ss_classify(pkt->tcp_flags)) {
+	case SS_EV_SYN:
+		ss_inc(&x->c[SS_C_SYN]);
+		ss_d_on_syn(x, pkt);
+		return SS_EV_SYN;
+	case SS_EV_SYNACK:
+		ss_inc(&x->c[SS_C_SYNACK]);
+		*now_ns = ss_d_clock(x);
+		/* The completing ACK flows the other way: client to server. */
+		ss_pend_locate(x, pkt->daddr, pkt->saddr, pkt->dport, pkt->sport, pkt->family, &w);
+		ss_pend_put(x, &w, pkt->seq + 1, *now_ns);
+		return SS_EV_SYNACK;
+	case SS_EV_RST:
+		ss_inc(&x->c[SS_C_RST]);
+		ss_pend_locate(x, pkt->saddr, pkt->daddr, pkt->sport, pkt->dport, pkt->family, &w);
+		ss_pend_drop(x, &w);
+		return SS_EV_RST;
+	case SS_EV_FIN:
+		ss_inc(&x->c[SS_C_FIN]);
+		return 0;
+	case SS_EV_ACK:
+		ss_pend_locate(x, pkt->saddr, pkt->daddr, pkt->sport, pkt->dport, pkt->family, &w);
+		if (!ss_pend_take(x, &w, pkt->ack, now_ns))
+			return 0;
+		ss_inc(&x->c[SS_C_ACK_COMPLETE]);
+		return SS_EV_ACK;
+	default:
+		return 0;
+	}
+}
+
+
+#endif /* SS_DECIDE_H */
