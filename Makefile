@@ -27,13 +27,17 @@ USER_SRC  := user/main.c user/options.c user/loader.c user/handshake.c user/wbuf
 USER_OBJ  := $(patsubst user/%.c,$(BUILD)/%.o,$(USER_SRC))
 
 include tests/capture.mk
+include tests/p0f.mk
+include tests/whowhy.mk
+include tests/metrics.mk
 include bench/bench.mk
 # make fuzz, the corpus and malformed-packet suites (tests/fuzz.mk)
 include tests/fuzz.mk
 
 TESTS     := $(BUILD)/test_parse $(BUILD)/test_parse_asan $(BUILD)/test_bpf \
 	     $(BUILD)/test_handshake $(BUILD)/test_options $(BUILD)/test_flood \
-	     $(CAPTURE_TESTS) $(FUZZ_TESTS)
+	     $(BUILD)/test_wbuf $(CAPTURE_TESTS) $(FUZZ_TESTS) $(P0F_TESTS) \
+	     $(WHOWHY_TESTS) $(WHOWHY_TOOLS) $(METRICS_TESTS) $(METRICS_TOOLS)
 
 .PHONY: all test demo bench vmlinux clean deps unit-tests static
 .DEFAULT_GOAL := all
@@ -87,8 +91,11 @@ $(BUILD)/test_handshake: tests/test_handshake.c user/handshake.c user/handshake.
 $(BUILD)/test_options: tests/test_options.c user/options.c user/options.h | $(BUILD)
 	$(CC) $(TEST_CFLAGS) tests/test_options.c user/options.c -o $@ -lcmocka
 
-$(BUILD)/test_flood: tests/test_flood.c user/flood.c user/flood.h user/output.c user/handshake.c | $(BUILD)
-	$(CC) $(TEST_CFLAGS) tests/test_flood.c user/flood.c user/output.c user/handshake.c -o $@ -lcmocka
+$(BUILD)/test_flood: tests/test_flood.c user/flood.c user/flood.h user/output.c user/wbuf.c user/handshake.c | $(BUILD)
+	$(CC) $(TEST_CFLAGS) tests/test_flood.c user/flood.c user/output.c user/wbuf.c user/handshake.c -o $@ -lcmocka
+
+$(BUILD)/test_wbuf: tests/test_wbuf.c user/wbuf.c user/wbuf.h user/output.c user/handshake.c | $(BUILD)
+	$(CC) $(TEST_CFLAGS) tests/test_wbuf.c user/wbuf.c user/output.c user/handshake.c -o $@ -lcmocka
 
 # The capture behind the output golden files (tests/golden/).
 $(BUILD)/gen_golden: tests/golden/gen_golden.c $(CAPTURE_BUILD) | $(BUILD)

@@ -118,7 +118,8 @@ _Static_assert(SS_PEND_WAYS == 8, "ss_pend_way spells out eight ways");
  * branch per way and outcome would have the verifier walk each of their
  * combinations (3^8 for the insert's scan, times the parse's paths). The
  * empty asm hides the value's range from clang, which then cannot prove
- * the shift equivalent to a compare. All values here are below 2^62.
+ * the shift equivalent to a compare. ss_is_below() and ss_max() take
+ * values below 2^63.
  */
 #ifdef __bpf__
 #define SS_OPAQUE(v) asm volatile("" : "+r"(v))
@@ -129,7 +130,7 @@ _Static_assert(SS_PEND_WAYS == 8, "ss_pend_way spells out eight ways");
 static __always_inline __u64 ss_is_zero(__u64 v)          /* 1 when v == 0 */
 {
 	SS_OPAQUE(v);
-	return (v - 1) >> 63;
+	return ((v | -v) >> 63) ^ 1;
 }
 
 static __always_inline __u64 ss_is_below(__u64 a, __u64 b)  /* 1 when a < b */
@@ -147,18 +148,24 @@ static __always_inline __u64 ss_max(__u64 a, __u64 b)
 	return a ^ ((a ^ b) & m);
 }
 
+#define SS_PEND_MATCH(v, want) (((v) & ~(SS_PEND_T_MASK << SS_PEND_T_SHIFT)) == (want))
+
 /*
- * A SYN-ACK: its completing ACK will carry expect_ack. The slot: the
- * flow's own (a retransmission, or a new ISN), else an empty or stale one,
- * else the oldest, whose loss is counted. Chosen by the largest score,
- * same << 14 | free << 13 | age, with the way in the low bits.
+ * A SYN-ACK: its completing ACK will carry expect_ack. The slot: its own
+ * (a retransmission: the same tag and ACK number), else an empty or stale
+ * one, else the oldest, whose loss is counted. Chosen by the largest
+ * score, same << 14 | free << 13 | age, with the way in the low bits. A
+ * slot with the same tag but another ACK number is another flow's (tags
+ * are 20 bits) or an older handshake of this one: neither is replaced as
+ * if it were this entry.
  */
 static __always_inline void ss_pend_put(struct ss_decider *x, const struct ss_pend_where *w,
 					__u32 expect_ack, __u64 now_ns)
 {
 	struct ss_pend_set *set = ss_d_pend_set(x, w->index);
 	__u32 t = (__u32)(now_ns >> x->tshift) & SS_PEND_T_MASK;
-	__u64 id = (__u64)w->tag << SS_PEND_TAG_SHIFT | (__u64)t << SS_PEND_T_SHIFT | expect_ack;
+	__u64 key = (__u64)w->tag << SS_PEND_TAG_SHIFT | expect_ack;
+	__u64 id = key | (__u64)t << SS_PEND_T_SHIFT;
 	__u64 cur, seen, old, *slot, best = 0, age, same, empty, stale;
 	int i, victim, live;
 
@@ -168,8 +175,8 @@ SS_UNROLL
 	for (i = 0; i < SS_PEND_WAYS; i++) {
 		cur = set->w[i];
 		age = ss_pend_age(cur, t);
-		same = ss_is_zero(ss_pend_tag(cur) ^ w->tag);
-		empty = ss_is_zero(cur >> 1 | (cur & 1));
+		same = ss_is_zero((cur ^ key) & ~(SS_PEND_T_MASK << SS_PEND_T_SHIFT));
+		empty = ss_is_zero(cur);
 		stale = 1 - ss_is_below(age, x->live_t);
 		best = ss_max(best, (same << 14 | (empty | stale) << 13 | age) << 3 | i);
 	}
@@ -180,12 +187,10 @@ SS_UNROLL
 	old = __sync_lock_test_and_set(slot, id);
 	/* What was lost: the live entry we chose, or, when another CPU wrote
 	 * the slot meanwhile (and counted what it replaced), its new entry;
-	 * nothing when an ACK took it or it was our own flow. */
-	if (old == seen ? live : old != 0 && ss_pend_tag(old) != w->tag)
+	 * nothing when an ACK took it or it was this entry. */
+	if (old == seen ? live : old != 0 && !SS_PEND_MATCH(old, key))
 		ss_inc(&x->c[SS_C_PEND_EVICTED]);
 }
-
-#define SS_PEND_MATCH(v, want) (((v) & ~(SS_PEND_T_MASK << SS_PEND_T_SHIFT)) == (want))
 
 /*
  * An ACK: does it complete a pending SYN-ACK younger than --timeout? Then

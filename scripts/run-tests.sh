@@ -42,6 +42,14 @@ run_suite "parser (AddressSanitizer + UBSan)" build/test_parse_asan
 run_suite "options" build/test_options
 run_suite "handshake engine" build/test_handshake
 run_suite "flood view" build/test_flood
+run_suite "writer formatting" build/test_wbuf
+run_suite "p0f fingerprints" build/test_p0f
+run_suite "p0f fingerprints (AddressSanitizer + UBSan)" build/test_p0f_asan
+run_suite "cgroups" build/test_cgroup
+run_suite "cgroups (AddressSanitizer + UBSan)" build/test_cgroup_asan
+run_suite "TCP statistics" build/test_tcpstat
+run_suite "TCP statistics (AddressSanitizer + UBSan)" build/test_tcpstat_asan
+run_suite "metrics server" build/test_metrics
 run_suite "kernel programs (BPF_PROG_TEST_RUN)" build/test_bpf
 for t in build/test_capture build/test_agree build/test_malformed build/test_corpus; do
 	[ -x "$t" ] && run_suite "$(basename "$t")" "$t"

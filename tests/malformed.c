@@ -204,8 +204,9 @@ static void ipv4_total_length_past_end_of_frame(struct tpkt *p)
 	set_ip_len(p, 1500);
 }
 
-static const char *payload_1440(const struct ss_event *e)
+static const char *payload_1440(const struct ss_event_syn *e, const struct ss_opts *o)
 {
+	(void)o;
 	return e->payload_len == 1500 - 20 - 40 ? NULL : "payload_len is not 1440";
 }
 
@@ -231,10 +232,8 @@ static void ipv4_syn_total_length_0(struct tpkt *p)
 	set_ip_len(p, 0);
 }
 
-static const char *payload_10(const struct ss_event *e)
-{
-	return e->payload_len == 10 ? NULL : "payload_len is not 10";
-}
+/* (A completing ACK's event carries no payload length: test_parse checks
+ * the parser's for total length 0.) */
 
 static void ipv4_version_5(struct tpkt *p)
 {
@@ -550,32 +549,37 @@ static void opt_nop_run_then_kind_in_last_byte(struct tpkt *p)
 	syn_with_opts(p, 6, o, sizeof(o));
 }
 
-static const char *nkinds_1(const struct ss_event *e)
+static const char *nkinds_1(const struct ss_event_syn *e, const struct ss_opts *o)
 {
-	return e->opts.nkinds == 1 && e->opts.kinds[0] == 0 ? NULL : "kinds are not [EOL]";
+	(void)e;
+	return o->nkinds == 1 && o->kinds[0] == 0 ? NULL : "kinds are not [EOL]";
 }
 
-static const char *nkinds_12(const struct ss_event *e)
+static const char *nkinds_12(const struct ss_event_syn *e, const struct ss_opts *o)
 {
-	return e->opts.nkinds == SS_OPT_KINDS_MAX ? NULL : "not 12 kinds recorded";
+	(void)e;
+	return o->nkinds == SS_OPT_KINDS_MAX ? NULL : "not 12 kinds recorded";
 }
 
 /* RFC 7323 2.3: a shift above 14 is used as 14, but the event reports
  * the wire, as it does the unscaled window. */
-static const char *wscale_15(const struct ss_event *e)
+static const char *wscale_15(const struct ss_event_syn *e, const struct ss_opts *o)
 {
-	return e->opts.wscale == 15 ? NULL : "wscale is not 15";
+	(void)e;
+	return o->wscale == 15 ? NULL : "wscale is not 15";
 }
 
-static const char *wscale_255(const struct ss_event *e)
+static const char *wscale_255(const struct ss_event_syn *e, const struct ss_opts *o)
 {
-	return e->opts.wscale == 255 ? NULL : "wscale is not 255";
+	(void)e;
+	return o->wscale == 255 ? NULL : "wscale is not 255";
 }
 
 /* The last MSS wins, as in Linux's tcp_parse_options(). */
-static const char *mss_536(const struct ss_event *e)
+static const char *mss_536(const struct ss_event_syn *e, const struct ss_opts *o)
 {
-	return e->opts.mss == 536 ? NULL : "mss is not the second one (536)";
+	(void)e;
+	return o->mss == 536 ? NULL : "mss is not the second one (536)";
 }
 
 static const uint8_t bad_opts[8] = { 2, 4, 0x05, 0xb4, 30, 0, 0, 0 };
@@ -740,26 +744,29 @@ static void control_rst(struct tpkt *p)
 /* ---- the table ------------------------------------------------------------------- */
 
 #define STD_OPTS (SS_OPT_MSS | SS_OPT_WSCALE | SS_OPT_SACK_OK | SS_OPT_TS)
-#define W_SYN(opts) { SS_C_TCP, SS_C_SYN, SS_C_EVENTS }, SS_EV_SYN, (opts)
-#define W_SYN_BAD_OPT(opts) { SS_C_TCP, SS_C_SYN, SS_C_BAD_TCP_OPT, SS_C_EVENTS }, SS_EV_SYN, \
-	(opts) | SS_OPT_MALFORMED
-#define W_SYNACK { SS_C_TCP, SS_C_SYNACK, SS_C_EVENTS }, SS_EV_SYNACK, STD_OPTS
-#define W_COMPLETE { SS_C_TCP, SS_C_ACK_COMPLETE, SS_C_EVENTS }, SS_EV_ACK, 0
-#define W_RST { SS_C_TCP, SS_C_RST, SS_C_EVENTS }, SS_EV_RST, 0
-#define W_FIN { SS_C_TCP, SS_C_FIN }, 0, 0
-#define W_TCP_ONLY { SS_C_TCP }, 0, 0
+/* (A TCP segment has no counter of its own: it is a packet that moved no
+ * not-TCP counter.) */
+#define W_SYN(opts) { SS_C_SYN, SS_C_EVENTS }, SS_EV_SYN, (opts)
+#define W_SYN_BAD_OPT(opts) { SS_C_SYN, SS_C_EVENTS }, SS_EV_SYN, (opts) | SS_OPT_MALFORMED
+#define W_SYNACK { SS_C_SYNACK, SS_C_EVENTS }, SS_EV_SYNACK, STD_OPTS
+#define W_COMPLETE { SS_C_ACK_COMPLETE, SS_C_EVENTS }, SS_EV_ACK, 0
+#define W_RST { SS_C_RST, SS_C_EVENTS }, SS_EV_RST, 0
+#define W_FIN { SS_C_FIN }, 0, 0
+#define W_TCP_ONLY { 0 }, 0, 0
 #define W_NOT(c) { c }, 0, 0
 
 #define CASE(name, ...) { #name, name, __VA_ARGS__ }
 
-static const char *vlan_1(const struct ss_event *e)
+static const char *vlan_1(const struct ss_event_syn *e, const struct ss_opts *o)
 {
-	return e->vlan_depth == 1 ? NULL : "vlan_depth is not 1";
+	(void)o;
+	return e->e.vlan_depth == 1 ? NULL : "vlan_depth is not 1";
 }
 
-static const char *vlan_2(const struct ss_event *e)
+static const char *vlan_2(const struct ss_event_syn *e, const struct ss_opts *o)
 {
-	return e->vlan_depth == 2 ? NULL : "vlan_depth is not 2";
+	(void)o;
+	return e->e.vlan_depth == 2 ? NULL : "vlan_depth is not 2";
 }
 
 const struct mcase mcases[] = {
@@ -780,7 +787,7 @@ const struct mcase mcases[] = {
 	CASE(ipv4_total_length_shorter_than_tcp_header, W_NOT(SS_C_BAD_TCP), NULL),
 	CASE(ipv4_total_length_cuts_tcp_options, W_NOT(SS_C_BAD_TCP), NULL),
 	CASE(ipv4_total_length_past_end_of_frame, W_SYN(STD_OPTS), payload_1440),
-	CASE(ipv4_total_length_0, W_COMPLETE, payload_10),
+	CASE(ipv4_total_length_0, W_COMPLETE, NULL),
 	CASE(ipv4_syn_total_length_0, W_SYN(STD_OPTS), NULL),
 	CASE(ipv4_version_5, W_NOT(SS_C_BAD_IPV4), NULL),
 	CASE(ipv6_header_in_ipv4_ethertype, W_NOT(SS_C_BAD_IPV4), NULL),
@@ -837,7 +844,7 @@ const struct mcase mcases[] = {
 	CASE(opt_window_scale_255, W_SYN(SS_OPT_WSCALE), wscale_255),
 	CASE(opt_mss_twice, W_SYN(SS_OPT_MSS), mss_536),
 	CASE(opt_forty_bytes, W_SYN(STD_OPTS), NULL),
-	CASE(opt_malformed_on_synack, { SS_C_TCP, SS_C_SYNACK, SS_C_BAD_TCP_OPT, SS_C_EVENTS },
+	CASE(opt_malformed_on_synack, { SS_C_SYNACK, SS_C_EVENTS },
 	     SS_EV_SYNACK, SS_OPT_MSS | SS_OPT_MALFORMED, NULL),
 	CASE(opt_malformed_on_rst, W_RST, NULL),
 	CASE(opt_malformed_on_completing_ack, W_COMPLETE, NULL),

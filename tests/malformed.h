@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "synscope.h"
+#include "parse.h"
 #include "packets.h"
 
 struct mcase {
@@ -25,10 +26,12 @@ struct mcase {
 	 * zeros are SS_C_PACKETS and ignored). Every other stays still. */
 	int counters[4];
 	uint8_t kind;                 /* the event written, 0 = none */
-	uint8_t opts;                 /* SYN/SYN-ACK event: its option summary's
-					 present bits (SS_OPT_*), exactly */
-	/* More about the event; returns what is wrong, NULL if nothing. */
-	const char *(*check)(const struct ss_event *e);
+	uint8_t opts;                 /* SYN/SYN-ACK event: the present bits
+					 (SS_OPT_*) of its options' walk, exactly */
+	/* More about the event (ev: an ss_event_syn for a SYN or SYN-ACK;
+	 * opts: their options as userspace walks them); returns what is
+	 * wrong, NULL if nothing. */
+	const char *(*check)(const struct ss_event_syn *ev, const struct ss_opts *opts);
 };
 
 extern const struct mcase mcases[];

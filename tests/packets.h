@@ -82,7 +82,17 @@ struct tp_flow {
 	uint8_t ttl;                    /* TTL or hop limit */
 	uint8_t optlen;                 /* TCP option bytes, a multiple of 4 */
 	uint8_t opts[40];
+	/* What a fingerprint reads; zero keeps the builder's defaults (TOS
+	 * 0, IPv4 id 0x1234, IPv6 flow label 0x12345, urgent pointer 0). */
+	uint8_t tos;                    /* IPv4 TOS / IPv6 traffic class */
+	uint16_t ip_id_xor;             /* IPv4 id = 0x1234 ^ this */
+	uint32_t flow_xor;              /* IPv6 flow label = 0x12345 ^ this */
+	uint16_t urg;
+	uint8_t tcp_res;                /* the low nibble of TCP byte 12 */
 };
+
+#define TP_IP_ID(f) ((uint16_t)(0x1234 ^ (f)->ip_id_xor))
+#define TP_FLOW6(f) ((0x12345 ^ (f)->flow_xor) & 0xfffff)
 
 /* IPv6 extension header in a chain. */
 struct tp_ext6 {
@@ -205,9 +215,9 @@ static inline void tp_ipv4(struct tpkt *p, const struct tp_flow *f, uint8_t prot
 	p->l3 = p->len;
 	p->family = 4;
 	tp_put8(p, 0x40 | (20 + optlen) / 4);
-	tp_put8(p, 0);                  /* TOS */
+	tp_put8(p, f->tos);
 	tp_put16(p, 0);                 /* total length: tp_finish() */
-	tp_put16(p, 0x1234);            /* id */
+	tp_put16(p, TP_IP_ID(f));
 	tp_put16(p, frag);
 	tp_put8(p, f->ttl);
 	tp_put8(p, proto);
@@ -226,7 +236,7 @@ static inline void tp_ipv6(struct tpkt *p, const struct tp_flow *f, uint8_t next
 {
 	p->l3 = p->len;
 	p->family = 6;
-	tp_put32(p, 0x60012345);        /* version 6, flow label 0x12345 */
+	tp_put32(p, 0x60000000 | (uint32_t)f->tos << 20 | TP_FLOW6(f));
 	tp_put16(p, 0);                 /* payload length: tp_finish() */
 	tp_put8(p, nexthdr);
 	tp_put8(p, f->ttl);
@@ -296,11 +306,11 @@ static inline void tp_tcp(struct tpkt *p, const struct tp_flow *f)
 	tp_put16(p, f->dport);
 	tp_put32(p, f->seq);
 	tp_put32(p, f->ack);
-	tp_put8(p, (uint8_t)(((20 + f->optlen) / 4) << 4));
+	tp_put8(p, (uint8_t)(((20 + f->optlen) / 4) << 4 | (f->tcp_res & 0x0f)));
 	tp_put8(p, f->flags);
 	tp_put16(p, f->window);
 	tp_put16(p, 0);                 /* checksum, unchecked */
-	tp_put16(p, 0);                 /* urgent pointer */
+	tp_put16(p, f->urg);
 	tp_putn(p, f->opts, f->optlen);
 }
 

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "synscope.h"
+#include "parse.h"
 #include "options.h"
 #include "packets.h"
 
@@ -25,7 +26,10 @@
 struct ag_result {
 	uint64_t delta[SS_C_MAX];     /* counter deltas */
 	int nev;                      /* events written */
-	struct ss_event ev;           /* the first of them */
+	struct ss_event_syn ev;       /* the first of them (ev.e; the rest only
+				       * for a SYN or SYN-ACK) */
+	struct ss_opts opts;          /* a SYN's or SYN-ACK's options, walked
+				       * (ss_walk_tcp_opts(): userspace's) */
 };
 
 struct ag_packet {
@@ -48,9 +52,10 @@ struct ag_packet {
  * NULL for none): ss_options_parse()'s result, its reason in err. */
 int ag_options(const char *const *extra, struct ss_options *o, char *err, size_t n);
 
-/* The first field the parser decides (ss_fill_event()'s) in which a and
- * b differ, by name; NULL when none does. Not the kind or the options. */
-const char *ag_event_diff(const struct ss_event *a, const struct ss_event *b);
+/* The first field the parser decides (ss_fill_event()'s and, for a SYN
+ * or SYN-ACK, ss_fill_event_syn()'s and the option bytes) in which a and b
+ * differ, by name; NULL when none does. Not the kind, not the cgroup. */
+const char *ag_event_diff(const struct ss_event_syn *a, const struct ss_event_syn *b);
 
 struct ag_reader;
 
@@ -116,8 +121,9 @@ struct ag_tally {
 void ag_tally_add(struct ag_tally *t, const struct ag_result *r);
 
 /* Agreeing proves little unless the inputs reach every class: without a
- * filter, every counter but filtered, lost and sampled out moved (and
- * those did not); with one, some filtering and some events. */
+ * filter, every counter but filtered, lost, sampled out and pending
+ * evicted moved (and those did not); with one, some filtering and some
+ * events. */
 void ag_check_coverage(const struct ag_tally *t, int filtering, const char *what);
 
 #define AG_NOT_A_CAPTURE (-2)

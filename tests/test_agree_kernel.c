@@ -22,6 +22,8 @@
 #include <linux/pkt_cls.h>
 
 #include "synscope.h"
+#include "parse.h"
+#include "capture.h"
 #include "loader.h"
 #include "options.h"
 #include "output.h"
@@ -32,7 +34,7 @@
 struct ag_kernel {
 	struct ss_loader l;
 	struct ring_buffer *rb;
-	int prog_fd[AG_NPROGS], pending_fd;
+	int prog_fd[AG_NPROGS];
 	struct ag_result *cur;        /* where on_event writes */
 };
 
@@ -52,11 +54,16 @@ const char *ag_prog_name(enum ag_prog p)
 
 static int on_event(void *ctx, void *data, size_t size)
 {
+	const struct ss_event *e = data;
 	struct ag_kernel *k = ctx;
+	int syn = e->kind == SS_EV_SYN || e->kind == SS_EV_SYNACK;
 
-	assert_int_equal(size, sizeof(struct ss_event));
-	if (k->cur->nev == 0)
+	assert_int_equal(size, syn ? sizeof(struct ss_event_syn) : sizeof(struct ss_event));
+	if (k->cur->nev == 0) {
 		memcpy(&k->cur->ev, data, size);
+		if (syn)
+			ss_walk_tcp_opts(k->cur->ev.opts, k->cur->ev.opt_len, &k->cur->opts);
+	}
 	k->cur->nev++;
 	return 0;
 }
@@ -70,6 +77,9 @@ struct ag_kernel *ag_kernel_open(const struct ss_options *o)
 	assert_non_null(k);
 	libbpf_set_print(NULL);
 	opts.event_rate = 0; /* the kernel's rate limit is a live-mode guard */
+	/* The pending table's sets and tags as the host replay's. */
+	opts.pend_key[0] = SS_REPLAY_KEY0;
+	opts.pend_key[1] = SS_REPLAY_KEY1;
 	if (ss_loader_load(&k->l, &opts, err, sizeof(err)))
 		fail_msg("loading the BPF object: %s", err);
 	k->rb = ring_buffer__new(ss_loader_ringbuf_fd(&k->l), on_event, k, NULL);
@@ -77,7 +87,6 @@ struct ag_kernel *ag_kernel_open(const struct ss_options *o)
 	k->prog_fd[AG_XDP] = bpf_program__fd(k->l.skel->progs.ss_xdp_ingress);
 	k->prog_fd[AG_TC_IN] = bpf_program__fd(k->l.skel->progs.ss_tc_ingress);
 	k->prog_fd[AG_TC_OUT] = bpf_program__fd(k->l.skel->progs.ss_tc_egress);
-	k->pending_fd = bpf_map__fd(k->l.skel->maps.pending);
 	return k;
 }
 
@@ -93,10 +102,7 @@ void ag_kernel_close(struct ag_kernel *k)
 /* Forget pending SYN-ACKs, as a fresh synscope -r would. */
 void ag_kernel_clear_pending(struct ag_kernel *k)
 {
-	struct ss_flow_key key;
-
-	while (bpf_map_get_next_key(k->pending_fd, NULL, &key) == 0)
-		assert_int_equal(bpf_map_delete_elem(k->pending_fd, &key), 0);
+	memset(k->l.pend, 0, (size_t)SS_PEND_SETS * sizeof(*k->l.pend));
 }
 
 int ag_kernel_run(struct ag_kernel *k, enum ag_prog p, const uint8_t *frame, uint32_t len,
@@ -167,24 +173,21 @@ static void same_counters(const uint64_t *host, const uint64_t *kern, const char
 /* Everything the packet decides; not the time, interface or direction,
  * which come from the capture in one build and the test harness in the
  * other. */
-static void same_event(const struct ss_event *h, const struct ss_event *k, const char *where)
+static void same_event(const struct ag_result *hr, const struct ag_result *kr, const char *where)
 {
+	const struct ss_event *h = &hr->ev.e, *k = &kr->ev.e;
 	const char *diff;
 
 	SAME_FIELD(h, k, kind, where);
-	diff = ag_event_diff(h, k);
+	diff = ag_event_diff(&hr->ev, &kr->ev);
 	if (diff)
 		fail_msg("%s: event %s differs between host and kernel", where, diff);
-	SAME_FIELD(h, k, opts.present, where);
-	SAME_FIELD(h, k, opts.mss, where);
-	SAME_FIELD(h, k, opts.wscale, where);
-	SAME_FIELD(h, k, opts.nkinds, where);
-	SAME_FIELD(h, k, opts.raw_len, where);
-	SAME_FIELD(h, k, opts.ts_val, where);
-	SAME_FIELD(h, k, opts.ts_ecr, where);
-	/* Whatever the fields above miss (kinds, raw bytes, padding). */
-	if (memcmp(&h->opts, &k->opts, sizeof(h->opts)))
-		fail_msg("%s: event option summaries differ", where);
+	if (h->kind != SS_EV_SYN && h->kind != SS_EV_SYNACK)
+		return;
+	/* The bytes agree, so their walks do: this checks the walk on both
+	 * sides' bytes. */
+	if (memcmp(&hr->opts, &kr->opts, sizeof(hr->opts)))
+		fail_msg("%s: option summaries differ", where);
 }
 
 void ag_same(const struct ag_result *host, const struct ag_result *kern, const char *where)
@@ -193,7 +196,7 @@ void ag_same(const struct ag_result *host, const struct ag_result *kern, const c
 	if (host->nev != kern->nev)
 		fail_msg("%s: host wrote %d events, kernel %d", where, host->nev, kern->nev);
 	if (host->nev)
-		same_event(&host->ev, &kern->ev, where);
+		same_event(host, kern, where);
 }
 
 void ag_tally_add(struct ag_tally *t, const struct ag_result *r)
@@ -216,7 +219,8 @@ void ag_check_coverage(const struct ag_tally *t, int filtering, const char *what
 		return;
 	}
 	for (i = 0; i < SS_C_MAX; i++) {
-		int want = i != SS_C_FILTERED && i != SS_C_LOST && i != SS_C_SAMPLED_OUT;
+		int want = i != SS_C_FILTERED && i != SS_C_LOST && i != SS_C_SAMPLED_OUT &&
+			   i != SS_C_PEND_EVICTED;
 
 		if (want != (t->counters[i] > 0))
 			fail_msg("%s: counter %s is %lu over all inputs", what, ss_counter_name(i),

@@ -107,19 +107,32 @@ static struct tuple mk_tuple(uint32_t ifindex, const char *client, uint16_t cpor
 
 enum who { CLIENT, SERVER };
 
-/* What each side's SYN / SYN-ACK says; different so mix-ups show. */
+/* What each side's SYN / SYN-ACK says; different so mix-ups show. The
+ * sequence and ACK numbers are the step's (check_side() takes them from
+ * the record). */
 static struct hs_side side_of(enum who w)
 {
+	static const uint8_t cli_opts[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0x11, 0x22, 0x33,
+					      0x44, 0, 0, 0, 0, 1, 3, 3, 7 };
+	static const uint8_t srv_opts[20] = { 2, 4, 0x05, 0x78, 4, 2, 8, 10, 0x55, 0x66, 0x77,
+					      0x88, 0x11, 0x22, 0x33, 0x44, 1, 3, 3, 9 };
 	struct hs_side s = {
 		.win = w == CLIENT ? 64240 : 65160,
 		.ttl = w == CLIENT ? 64 : 57,
-		.present = SS_OPT_MSS | SS_OPT_WSCALE | SS_OPT_SACK_OK | SS_OPT_TS,
-		.mss = w == CLIENT ? 1460 : 1400,
-		.wscale = w == CLIENT ? 7 : 9,
-		.nkinds = 5,
-		.kinds = { 2, 4, 8, 1, 3 },
+		.tcp_flags = w == CLIENT ? SS_TCP_SYN : SS_TCP_SYN | SS_TCP_ACK,
+		.cgroup_id = w == CLIENT ? 111 : 222,
+		.flow = w == CLIENT ? 0x12345 : 0x54321,
+		.ip_id = w == CLIENT ? 0x1111 : 0x2222,
+		.ip_frag = w == CLIENT ? 0x4000 : 0,
+		.urg = w == CLIENT ? 3 : 4,
+		.payload_len = w == CLIENT ? 0 : 5,
+		.tos = w == CLIENT ? 0x10 : 0x02,
+		.ip_opt_len = w == CLIENT ? 0 : 4,
+		.doff_res = w == CLIENT ? 0xa0 : 0xa1,
+		.opt_len = 20,
 	};
 
+	memcpy(s.opts, w == CLIENT ? cli_opts : srv_opts, sizeof(cli_opts));
 	return s;
 }
 
@@ -146,7 +159,9 @@ struct step {
 #define SYNACK(ts_, ...) SYNACK_X(ts_, SISN, CISN, __VA_ARGS__)
 #define ACK(ts_, ...) ACK_X(ts_, CISN, SISN, __VA_ARGS__)
 
-static struct ss_event mk_event(const struct tuple *t, const struct step *s)
+/* An event as the kernel writes it: a SYN or SYN-ACK carries the rest of
+ * its side (struct ss_event_syn), the others only ss_event's fields. */
+static struct ss_event_syn mk_event(const struct tuple *t, const struct step *s)
 {
 	static const uint8_t flags[] = {
 		[SS_EV_SYN] = SS_TCP_SYN, [SS_EV_SYNACK] = SS_TCP_SYN | SS_TCP_ACK,
@@ -155,8 +170,10 @@ static struct ss_event mk_event(const struct tuple *t, const struct step *s)
 	};
 	struct hs_side side = side_of(s->from);
 	int c = s->from == CLIENT;
+	struct ss_event_syn es;
 	struct ss_event ev;
 
+	memset(&es, 0, sizeof(es));
 	memset(&ev, 0, sizeof(ev));
 	ev.ts_ns = s->ts;
 	ev.ifindex = t->ifindex;
@@ -172,26 +189,33 @@ static struct ss_event mk_event(const struct tuple *t, const struct step *s)
 	ev.ack = s->ack;
 	ev.window = side.win;
 	ev.ttl = side.ttl;
+	es.e = ev;
 	if (s->kind == SS_EV_SYN || s->kind == SS_EV_SYNACK) {
-		ev.opts.present = side.present;
-		ev.opts.mss = side.mss;
-		ev.opts.wscale = side.wscale;
-		ev.opts.nkinds = side.nkinds;
-		memcpy(ev.opts.kinds, side.kinds, side.nkinds);
+		es.cgroup_id = side.cgroup_id;
+		es.flow = side.flow;
+		es.ip_id = side.ip_id;
+		es.ip_frag = side.ip_frag;
+		es.urg = side.urg;
+		es.payload_len = side.payload_len;
+		es.tos = side.tos;
+		es.ip_opt_len = side.ip_opt_len;
+		es.doff_res = side.doff_res;
+		es.opt_len = side.opt_len;
+		memcpy(es.opts, side.opts, sizeof(es.opts));
 	}
-	return ev;
+	return es;
 }
 
 static void play(struct fx *x, const struct tuple *t, const struct step *s, size_t n)
 {
 	size_t i, before;
-	struct ss_event ev;
+	struct ss_event_syn ev;
 	int got;
 
 	for (i = 0; i < n; i++) {
 		before = x->n;
 		ev = mk_event(s[i].t ? s[i].t : t, &s[i]);
-		got = hs_feed(x->e, &ev);
+		got = hs_feed(x->e, &ev.e);
 		if (got != !s[i].unmatched)
 			fail_msg("step %zu: hs_feed returned %d, want %d", i, got, !s[i].unmatched);
 		if (x->n - before != (size_t)s[i].emits)
@@ -217,10 +241,14 @@ struct want {
 	uint32_t syn_retrans, synack_retrans;
 };
 
-static void check_side(const struct hs_side *got, int have, enum who w)
+/* seq: the record's ISN of that side; ack: what its SYN-ACK carried. */
+static void check_side(const struct hs_side *got, int have, enum who w, uint32_t seq,
+		       uint32_t ack)
 {
 	struct hs_side want = side_of(w);
 
+	want.seq = seq;
+	want.ack = ack;
 	if (!have)
 		memset(&want, 0, sizeof(want));
 	assert_memory_equal(got, &want, sizeof(want));
@@ -249,8 +277,10 @@ static void check_rec(const struct hs_record *r, const struct tuple *t, const st
 	assert_int_equal(r->synack_to_ack_us, w->l2);
 	assert_int_equal(r->syn_retrans, w->syn_retrans);
 	assert_int_equal(r->synack_retrans, w->synack_retrans);
-	check_side(&r->syn, w->syn, CLIENT);
-	check_side(&r->synack, w->synack, SERVER);
+	check_side(&r->syn, w->syn, CLIENT, w->syn_seq, 0);
+	/* A SYN-ACK acknowledges its SYN (the scripts' SYN-ACKs all do). */
+	check_side(&r->synack, w->synack, SERVER, w->synack_seq,
+		   w->syn ? w->syn_seq + 1 : r->synack.ack);
 }
 
 /* The one record emitted so far must be this one. */
@@ -848,7 +878,7 @@ static void test_ignored(void **state)
 {
 	struct fx *x = *state;
 	struct tuple t = v4();
-	struct ss_event ev;
+	struct ss_event_syn ev;
 	const struct step fin = { .kind = SS_EV_FIN, .from = CLIENT, .ts = T0, .unmatched = 1 };
 
 	PLAY(x, &t, RST(SERVER, T0, 0, CISN + 1, .flags = SS_TCP_ACK, .unmatched = 1),
@@ -859,11 +889,40 @@ static void test_ignored(void **state)
 	       .ack = CISN + 1, .unmatched = 1 });
 	play(x, &t, &fin, 1);
 	ev = mk_event(&t, &fin);
-	ev.family = 5;
-	assert_int_equal(hs_feed(x->e, &ev), 0);
+	ev.e.family = 5;
+	assert_int_equal(hs_feed(x->e, &ev.e), 0);
 	assert_int_equal(stats(x).ignored, 5);
 	assert_int_equal(stats(x).flows, 1);
 	assert_int_equal(x->n, 0);
+}
+
+/* SYN and SYN-ACK events whose options do not walk are counted, whatever
+ * becomes of them; the others' options are not looked at. */
+static void test_bad_options(void **state)
+{
+	struct fx *x = *state;
+	struct tuple t = v4();
+	const struct step syn = SYN(T0), synack = SYNACK(T0 + 1 * MS), ack = ACK(T0 + 2 * MS);
+	struct ss_event_syn ev;
+
+	ev = mk_event(&t, &syn);
+	ev.opts[1] = 1;                 /* MSS of length 1 */
+	assert_int_equal(hs_feed(x->e, &ev.e), 1);
+	assert_int_equal(stats(x).bad_options, 1);
+	ev = mk_event(&t, &synack);
+	ev.opt_len = 19;                /* the window scale cut */
+	assert_int_equal(hs_feed(x->e, &ev.e), 1);
+	assert_int_equal(stats(x).bad_options, 2);
+	ev = mk_event(&t, &ack);
+	memset(ev.opts, 0xff, sizeof(ev.opts));
+	ev.opt_len = 40;                /* an ACK's "options" are not read */
+	assert_int_equal(hs_feed(x->e, &ev.e), 1);
+	assert_int_equal(stats(x).bad_options, 2);
+	assert_int_equal(x->n, 1);
+	ev = mk_event(&t, &syn);        /* good ones are not counted */
+	ev.e.sport = 1;
+	hs_feed(x->e, &ev.e);
+	assert_int_equal(stats(x).bad_options, 2);
 }
 
 static void test_outcome_names(void **state)
@@ -903,6 +962,7 @@ int main(void)
 		T(test_two_ifindexes),
 		T(test_both_directions),
 		T(test_ignored),
+		T(test_bad_options),
 		T(test_outcome_names),
 	};
 #undef T

@@ -140,18 +140,32 @@ static void test_prefix_match(void **state)
 	assert_true(ss_prefix_match(&p, 4, a));
 }
 
-/* The kernel's pending-filter epoch, from --timeout: the smallest power
- * of two of ns not shorter than it, within [2^24, 2^62]. */
-static void test_pend_shift(void **state)
+/* The pending table's time unit from --timeout: the smallest power of two
+ * of ns at least 1/16 of it (and 2^20), so that a live slot is at most 16
+ * units old; and --timeout in those units, rounded up. */
+static void test_pend_time(void **state)
 {
+	uint64_t t;
+
 	(void)state;
-	assert_int_equal(ss_pend_shift(10ull * 1000000000ull), 34);    /* default 10 s */
-	assert_int_equal(ss_pend_shift(1ull << 34), 34);
-	assert_int_equal(ss_pend_shift((1ull << 34) + 1), 35);
-	assert_int_equal(ss_pend_shift((1ull << 33) - 1), 33);
-	assert_int_equal(ss_pend_shift(1), SS_PEND_SHIFT_MIN);
-	assert_int_equal(ss_pend_shift(1000000), SS_PEND_SHIFT_MIN);   /* 1 ms */
-	assert_int_equal(ss_pend_shift(~0ull), SS_PEND_SHIFT_MAX);
+	assert_int_equal(ss_pend_tshift(10ull * 1000000000ull), 30);    /* default 10 s */
+	assert_int_equal(ss_pend_live_t(10ull * 1000000000ull, 30), 10);
+	assert_int_equal(ss_pend_tshift(16ull << 30), 30);
+	assert_int_equal(ss_pend_live_t(16ull << 30, 30), 16);
+	assert_int_equal(ss_pend_tshift((16ull << 30) + 1), 31);
+	assert_int_equal(ss_pend_live_t((16ull << 30) + 1, 31), 9);
+	assert_int_equal(ss_pend_tshift(1), SS_PEND_TSHIFT_MIN);
+	assert_int_equal(ss_pend_live_t(1, SS_PEND_TSHIFT_MIN), 1);
+	assert_int_equal(ss_pend_tshift(1000000), SS_PEND_TSHIFT_MIN);    /* 1 ms */
+	/* --timeout's range (options.c: up to 10^6 s): always 1..16 units. */
+	for (t = 1000000; t <= 1000000ull * 1000000000ull; t = t * 3 + 7) {
+		uint8_t sh = ss_pend_tshift(t);
+		uint32_t live = ss_pend_live_t(t, sh);
+
+		assert_true(live >= 1 && live <= 16);
+		assert_true(((uint64_t)live << sh) >= t);
+		assert_true(sh == SS_PEND_TSHIFT_MIN || (16ull << (sh - 1)) < t);
+	}
 }
 
 int main(void)
@@ -161,7 +175,7 @@ int main(void)
 		cmocka_unit_test(test_full_set),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_prefix_match),
-		cmocka_unit_test(test_pend_shift),
+		cmocka_unit_test(test_pend_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

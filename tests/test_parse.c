@@ -66,12 +66,22 @@ static int parse(const struct heap_pkt *h, struct ss_pkt *pkt, struct ss_cursor 
 	return ss_parse_eth(c, pkt);
 }
 
+/* A segment's option bytes as copied (the event's), and their walk. */
+struct topts {
+	uint8_t raw[SS_OPT_RAW_SIZE];
+	uint8_t raw_len;
+	struct ss_opts o;
+};
+
 /* Copy the options out of a segment parsed from `h` and walk them. */
-static void parse_opts(const struct heap_pkt *h, const struct ss_pkt *pkt, struct ss_opts *o)
+static void parse_opts(const struct heap_pkt *h, const struct ss_pkt *pkt, struct topts *t)
 {
-	/* Poison first: the copy must clear what it does not write. */
-	memset(o, 0xee, sizeof(*o));
-	ss_parse_tcp_opts(h->data, pkt, h->data + h->len, o);
+	struct ss_cursor c = { .pos = h->data, .end = h->data + h->len, .off = 0 };
+
+	/* Poison first: the walk must clear what it does not write. */
+	memset(t, 0xee, sizeof(*t));
+	t->raw_len = ss_copy_tcp_opts(&c, pkt, t->raw);
+	ss_walk_tcp_opts(t->raw, t->raw_len, &t->o);
 }
 
 /* ---- expectations ------------------------------------------------------ */
@@ -95,15 +105,14 @@ struct opts_want {
 	uint8_t kinds[SS_OPT_KINDS_MAX];
 };
 
-static void check_opts(const struct ss_opts *o, const uint8_t *raw, uint8_t raw_len,
+static void check_opts(const struct topts *t, const uint8_t *raw, uint8_t raw_len,
 		       const struct opts_want *w)
 {
-	uint8_t zero[SS_OPT_RAW_SIZE] = { 0 };
 	uint8_t kinds[SS_OPT_KINDS_MAX] = { 0 };
+	const struct ss_opts *o = &t->o;
 
-	assert_int_equal(o->raw_len, raw_len);
-	assert_memory_equal(o->raw, raw, raw_len);
-	assert_memory_equal(o->raw + raw_len, zero, SS_OPT_RAW_SIZE - raw_len);
+	assert_int_equal(t->raw_len, raw_len);
+	assert_memory_equal(t->raw, raw, raw_len);
 	assert_int_equal(o->present, w->present);
 	assert_int_equal(o->mss, w->present & SS_OPT_MSS ? w->mss : 0);
 	assert_int_equal(o->wscale, w->present & SS_OPT_WSCALE ? w->wscale : 0);
@@ -154,6 +163,21 @@ static void check_tcp(const struct heap_pkt *h, const struct tpkt *p,
 	assert_int_equal(pkt->doff, doff);
 	assert_int_equal(pkt->payload_len, s->payload);
 	assert_int_equal(pkt->tcp_off, p->l4);
+	/* What a fingerprint reads. */
+	assert_int_equal(pkt->tos, f->tos);
+	assert_int_equal(pkt->urg, f->urg);
+	assert_int_equal(pkt->doff_res, (doff / 4) << 4 | (f->tcp_res & 0x0f));
+	if (f->family == 4) {
+		assert_int_equal(pkt->ip_id, TP_IP_ID(f));
+		assert_int_equal(pkt->ip_frag, s->ip4_frag);
+		assert_int_equal(pkt->ip_opt_len, s->ip4_optlen);
+		assert_int_equal(pkt->flow, 0);
+	} else {
+		assert_int_equal(pkt->flow, TP_FLOW6(f));
+		assert_int_equal(pkt->ip_id, 0);
+		assert_int_equal(pkt->ip_frag, 0);
+		assert_int_equal(pkt->ip_opt_len, 0);
+	}
 	/* The cursor stops right after the TCP header. */
 	assert_ptr_equal(c->pos, h->data);
 	assert_int_equal(c->off, p->l4 + doff);
@@ -188,7 +212,7 @@ static void check_prefixes(const struct tpkt *p, int full_result, const struct s
 
 		if (full_result == SS_PARSE_TCP) {
 			uint32_t opt_start = full->tcp_off + 20, optlen = full->doff - 20;
-			struct ss_opts o;
+			struct topts o;
 
 			/* The copy is all or nothing: a cut option block is not
 			 * half-read. */
@@ -216,11 +240,19 @@ struct pcase {
  * other kind goes from the client. */
 static struct tp_flow case_flow(const struct pcase *c)
 {
-	struct tp_flow syn = tp_flow_client(c->family, TP_SYN);
+	struct tp_flow syn = tp_flow_client(c->family, TP_SYN), f;
 
 	if (c->flags == (TP_SYN | TP_ACK))
-		return tp_flow_synack(&syn);
-	return tp_flow_client(c->family, c->flags);
+		f = tp_flow_synack(&syn);
+	else
+		f = tp_flow_client(c->family, c->flags);
+	/* The fields a fingerprint reads, none at its builder's default. */
+	f.tos = 0xb9;
+	f.ip_id_xor = 0x0f0f;
+	f.flow_xor = 0xabcde;
+	f.urg = 0x4242;
+	f.tcp_res = 0x5;
+	return f;
 }
 
 static void mut_ihl4(struct tpkt *p) { tp_set8(p, p->l3, 0x44); }
@@ -393,7 +425,7 @@ static void run_case(void **state)
 	res = parse(&h, &pkt, &cur);
 	assert_int_equal(res, c->want);
 	if (res == SS_PARSE_TCP) {
-		struct ss_opts o;
+		struct topts o;
 
 		check_tcp(&h, &p, &c->shape, &f, &pkt, &cur);
 		parse_opts(&h, &pkt, &o);
@@ -465,7 +497,7 @@ static void run_opts_case(void **state)
 	struct heap_pkt h;
 	struct ss_cursor cur;
 	struct ss_pkt pkt;
-	struct ss_opts o;
+	struct topts o;
 	struct tpkt p;
 
 	tp_set_opts(&f, c->bytes, c->len);
@@ -565,13 +597,14 @@ static void test_garbage_fixed(void **state)
 
 /* Walk a copy whose bytes past raw_len are poisoned: the summary must not
  * change, so the walk reads nothing past raw_len. */
-static void check_walk_bounded(const struct ss_opts *copied)
+static void check_walk_bounded(const struct topts *copied)
 {
-	struct ss_opts a = *copied, b = *copied;
+	struct topts ta = *copied, tb = *copied;
+	struct ss_opts a, b;
 
-	memset(b.raw + b.raw_len, 0xee, SS_OPT_RAW_SIZE - b.raw_len);
-	ss_walk_tcp_opts(&a);
-	ss_walk_tcp_opts(&b);
+	memset(tb.raw + tb.raw_len, 0xee, SS_OPT_RAW_SIZE - tb.raw_len);
+	ss_walk_tcp_opts(ta.raw, ta.raw_len, &a);
+	ss_walk_tcp_opts(tb.raw, tb.raw_len, &b);
 	assert_true(a.nkinds <= SS_OPT_KINDS_MAX);
 	assert_int_equal(a.present, b.present);
 	assert_int_equal(a.mss, b.mss);
@@ -621,7 +654,7 @@ static void test_garbage_random(void **state)
 		res = parse(&h, &pkt, &c);
 		assert_true(res >= SS_PARSE_TCP && res <= SS_PARSE_BAD_TCP);
 		if (res == SS_PARSE_TCP) {
-			struct ss_opts o;
+			struct topts o;
 
 			ntcp++;
 			assert_true(pkt.family == 4 || pkt.family == 6);
@@ -632,7 +665,7 @@ static void test_garbage_random(void **state)
 			struct ss_cursor cc = { .pos = h.data, .end = h.data + h.len, .off = 0 };
 
 			memset(&o, 0xee, sizeof(o));
-			ss_copy_tcp_opts(&cc, &pkt, &o);
+			o.raw_len = ss_copy_tcp_opts(&cc, &pkt, o.raw);
 			assert_int_equal(o.raw_len, pkt.doff - 20);
 			check_walk_bounded(&o);
 		}
@@ -648,7 +681,7 @@ static void test_walk_random(void **state)
 	int iter;
 
 	for (iter = 0; iter < 200000; iter++) {
-		struct ss_opts o;
+		struct topts o;
 		uint32_t i;
 
 		memset(&o, 0, sizeof(o));

@@ -243,11 +243,6 @@ static inline struct ss_pend_set *ss_d_pend_set(struct ss_decider *x, uint32_t i
 
 #include "decide.h"
 
-/* The hash key of the offline table: any will do, a fixed one makes runs
- * repeatable. */
-#define SS_REPLAY_KEY0 0x5c5c0fee1e5ca1edull
-#define SS_REPLAY_KEY1 0x0dd5e7de7ec7ab1eull
-
 static int replay_init(struct ss_replay *r, const struct ss_options *o)
 {
 	memset(r, 0, sizeof(*r));
@@ -338,7 +333,10 @@ static void make_event(struct ss_replay *r, const struct ss_frame *f,
 static int replay_packet(struct ss_replay *r, const struct ss_frame *f, uint64_t ts_ns,
 			 struct ss_event_syn *ev)
 {
-	struct ss_decider x = { .c = r->counters, .key0 = SS_REPLAY_KEY0, .key1 = SS_REPLAY_KEY1,
+	int keyed = r->o->pend_key[0] || r->o->pend_key[1];
+	struct ss_decider x = { .c = r->counters,
+				.key0 = keyed ? r->o->pend_key[0] : SS_REPLAY_KEY0,
+				.key1 = keyed ? r->o->pend_key[1] : SS_REPLAY_KEY1,
 				.tshift = r->tshift, .live_t = r->live_t, .r = r };
 	struct ss_pkt pkt = { 0 };
 	const uint8_t *start, *end;

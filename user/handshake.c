@@ -513,6 +513,7 @@ static void side_from(const struct ss_event *ev, struct hs_side *s)
 	s->doff_res = x->doff_res;
 	s->opt_len = x->opt_len <= SS_OPT_RAW_SIZE ? x->opt_len : SS_OPT_RAW_SIZE;
 	memcpy(s->opts, x->opts, sizeof(s->opts));
+	memset(s->pad, 0, sizeof(s->pad));
 }
 
 /* Record a SYN of the attempt (the first, or a retransmission). The

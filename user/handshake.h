@@ -23,15 +23,15 @@ enum hs_outcome {
 /* What the SYN or SYN-ACK said about its sender: the event's fields a
  * fingerprint needs, its options as on the wire (walked when printed). */
 struct hs_side {
-	uint32_t seq, ack;
-	uint16_t win;
-	uint8_t ttl;
-	uint8_t tcp_flags;
 	uint64_t cgroup_id;               /* 0: not known (see ss_event_syn) */
+	uint32_t seq, ack;
 	uint32_t flow;
+	uint16_t win;
 	uint16_t ip_id, ip_frag, urg, payload_len;
+	uint8_t ttl, tcp_flags;
 	uint8_t tos, ip_opt_len, doff_res, opt_len;
 	uint8_t opts[SS_OPT_RAW_SIZE];
+	uint8_t pad[4];                   /* no hole: sides compare as bytes */
 };
 
 struct hs_record {

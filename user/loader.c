@@ -97,7 +97,9 @@ int ss_loader_load(struct ss_loader *l, const struct ss_options *o, char *err, s
 	s->rodata->cfg_snaplen = o->write_file ? o->snaplen : 0;
 	/* The pending table's hash key: secret, so that spoofed flows cannot
 	 * be aimed at one set (bpf/decide.h). */
-	if (getrandom(l->pend_key, sizeof(l->pend_key), 0) != sizeof(l->pend_key))
+	if (o->pend_key[0] || o->pend_key[1])
+		memcpy(l->pend_key, o->pend_key, sizeof(l->pend_key));
+	else if (getrandom(l->pend_key, sizeof(l->pend_key), 0) != sizeof(l->pend_key))
 		return fail(err, n, "cannot read random bytes: %s", strerror(errno));
 	s->rodata->cfg_pend_key0 = l->pend_key[0];
 	s->rodata->cfg_pend_key1 = l->pend_key[1];
