@@ -22,6 +22,7 @@ LIBS      := -lbpf -lelf -lz
 PCAP_LIBS := -lpcap
 
 USER_SRC  := user/main.c user/options.c user/loader.c user/handshake.c user/wbuf.c user/ring.c \
+	     user/p0f.c \
 	     user/output.c user/capture.c user/flood.c user/flood_live.c \
 	     user/flood_offline.c user/privs.c user/tc_list.c
 USER_OBJ  := $(patsubst user/%.c,$(BUILD)/%.o,$(USER_SRC))
@@ -91,11 +92,11 @@ $(BUILD)/test_handshake: tests/test_handshake.c user/handshake.c user/handshake.
 $(BUILD)/test_options: tests/test_options.c user/options.c user/options.h | $(BUILD)
 	$(CC) $(TEST_CFLAGS) tests/test_options.c user/options.c -o $@ -lcmocka
 
-$(BUILD)/test_flood: tests/test_flood.c user/flood.c user/flood.h user/output.c user/wbuf.c user/handshake.c | $(BUILD)
-	$(CC) $(TEST_CFLAGS) tests/test_flood.c user/flood.c user/output.c user/wbuf.c user/handshake.c -o $@ -lcmocka
+$(BUILD)/test_flood: tests/test_flood.c user/flood.c user/flood.h user/output.c user/wbuf.c user/p0f.c user/handshake.c | $(BUILD)
+	$(CC) $(TEST_CFLAGS) tests/test_flood.c user/flood.c user/output.c user/wbuf.c user/p0f.c user/handshake.c -o $@ -lcmocka
 
-$(BUILD)/test_wbuf: tests/test_wbuf.c user/wbuf.c user/wbuf.h user/output.c user/handshake.c | $(BUILD)
-	$(CC) $(TEST_CFLAGS) tests/test_wbuf.c user/wbuf.c user/output.c user/handshake.c -o $@ -lcmocka
+$(BUILD)/test_wbuf: tests/test_wbuf.c user/wbuf.c user/wbuf.h user/output.c user/p0f.c user/handshake.c | $(BUILD)
+	$(CC) $(TEST_CFLAGS) tests/test_wbuf.c user/wbuf.c user/output.c user/p0f.c user/handshake.c -o $@ -lcmocka
 
 # The capture behind the output golden files (tests/golden/).
 $(BUILD)/gen_golden: tests/golden/gen_golden.c $(CAPTURE_BUILD) | $(BUILD)

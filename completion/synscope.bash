@@ -38,25 +38,29 @@ _synscope_ifaces()
     printf '%s\n' "${names[@]}"
 }
 
-# The cgroup2 mount point: the first cgroup2 mount of the whole hierarchy
-# (root "/") in /proc/self/mountinfo, as synscope finds it. Empty if none.
+# The cgroup2 mount point as synscope picks it in /proc/self/mountinfo: the
+# first mount of the whole hierarchy (root "/"), else the first of a
+# subtree. Fails when there is none.
 #   ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER
 _synscope_cgroup_mount()
 {
-    local line i IFS=$' \t\n'
+    local line i sub="" IFS=$' \t\n'
     local -a f
     while IFS= read -r line; do
         read -r -a f <<<"$line"
         for ((i = 6; i < ${#f[@]}; i++)); do
             [[ ${f[i]} == - ]] && break
         done
-        if [[ ${f[i + 1]-} == cgroup2 && ${f[3]} == / ]]; then
-            # mountinfo escapes space, tab, newline and backslash as \ooo
+        [[ ${f[i + 1]-} == cgroup2 ]] || continue
+        # mountinfo escapes space, tab, newline and backslash as \ooo
+        if [[ ${f[3]} == / ]]; then
             printf '%b\n' "${f[4]//\\/\\0}"
             return 0
         fi
+        [[ $sub ]] || sub=${f[4]}
     done </proc/self/mountinfo 2>/dev/null
-    return 1
+    [[ $sub ]] || return 1
+    printf '%b\n' "${sub//\\/\\0}"
 }
 
 # Directories under the cgroup2 mount, each with a trailing slash.

@@ -469,7 +469,7 @@ if wants ring; then
 	progress "ring"
 	pair_up
 	ring_kib=131072
-	need_kib=$(calc "%d" "$RING_FLOWS * 3 * 144 / 1024 * 10 / 9 + 1")
+	need_kib=$(calc "%d" "$RING_FLOWS * (2 * 136 + 72) / 1024 * 10 / 9 + 1")
 	while [ "$ring_kib" -lt "$need_kib" ] && [ "$ring_kib" -lt 1048576 ]; do ring_kib=$((ring_kib * 2)); done
 	while [ "$ring_kib" -gt 64 ] && [ $((ring_kib / 2)) -ge "$need_kib" ]; do ring_kib=$((ring_kib / 2)); done
 	ring_secs=$((RING_ROUNDS * 30 + 60))

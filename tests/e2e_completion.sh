@@ -27,6 +27,14 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 [ -r "$COMPLETION" ] || { echo "e2e_completion: $COMPLETION is missing" >&2; exit 1; }
+# bash-completion is not in scripts/install-deps.sh's list (yet): install it
+# here, as root; without it only the plain mode runs.
+if [ ! -r "$HELPERS" ] && [ -z "${BASH_COMPLETION_HELPERS:-}" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	echo "# installing bash-completion (apt-get)"
+	export DEBIAN_FRONTEND=noninteractive
+	{ apt-get install -y -qq --no-install-recommends bash-completion ||
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends bash-completion; }; } >/dev/null 2>&1
+fi
 MODES=(plain)
 if [ -r "$HELPERS" ]; then
 	MODES+=(helpers)
@@ -85,7 +93,18 @@ if [ -n "$CG" ]; then
 	CG_FIRST=$(subdirs '%f\n' | head -1)
 fi
 
-OPTS_N=$(. "$COMPLETION"; echo $_synscope_opts | wc -w)
+OPTS=$(. "$COMPLETION"; echo "$_synscope_opts")
+OPTS_N=$(echo "$OPTS" | wc -w)
+# The binary's options, all offered (when it is built).
+if [ -x "$BIN" ]; then
+	missing=""
+	for o in $("$BIN" --help 2>/dev/null | grep -o -E -- '(^|[ ,])--?[a-zA-Z][a-z0-9-]*' | tr -d ' ,' | sort -u); do
+		case " $(echo $OPTS) " in *" $o "*) ;; *) missing+=" $o" ;; esac
+	done
+	check_eq "every option of $BIN --help is completed" "$missing" ""
+else
+	echo "# $BIN is missing: its --help not compared with the completion's options"
+fi
 ip netns add "$NS" || not_ok "ip netns add $NS"
 
 for m in "${MODES[@]}"; do
@@ -142,6 +161,13 @@ for m in "${MODES[@]}"; do
 			$(declare -f drive); TMP=$TMP HELPERS=$HELPERS COMPLETION=$COMPLETION drive $m . 'synscope --cgroup /'" 2>&1)
 		check_eq "[$m] --cgroup / with the mount at '$TMP/c g' -> its directories" "$got" \
 			"$(find "$CG" -mindepth 1 -maxdepth 1 -type d -printf "$TMP/c g/%f/\n" | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')"
+		# Only a subtree mounted (a container's view): that one, as synscope does.
+		if [ -n "$CG_MINE" ]; then
+			mkdir -p "$TMP/sub"
+			got=$(unshare -m --propagation private bash -c "mount --bind '$CG_MINE' '$TMP/sub' && umount -l '$CG' &&
+				$(declare -f drive); TMP=$TMP HELPERS=$HELPERS COMPLETION=$COMPLETION drive $m . 'synscope --cgroup '" 2>&1)
+			check_eq "[$m] --cgroup with only a subtree mounted -> the subtree's directories" "$got" "child.slice/ other/"
+		fi
 	fi
 done
 

@@ -133,6 +133,7 @@ static struct hs_side side_of(enum who w)
 	};
 
 	memcpy(s.opts, w == CLIENT ? cli_opts : srv_opts, sizeof(cli_opts));
+	ss_walk_tcp_opts(s.opts, s.opt_len, &s.walk);
 	return s;
 }
 

@@ -506,6 +506,10 @@ int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 	ss_out_init(&ol.out, STDOUT_FILENO, o->json, o->explain,
 		    o->line_buffered || isatty(STDOUT_FILENO), 0,
 		    strcmp(path, "-") == 0 ? "stdin" : base_name(path));
+	if (!o->top && ss_out_load_p0f(&ol.out, o->p0f_db, err, sizeof(err))) {
+		fprintf(stderr, "synscope: p0f database: %s\n", err);
+		goto out;
+	}
 	ol.eng = hs_new(&cfg, on_record, &ol);
 	if (o->top) {
 		struct flood_off_config fc = { .o = o, .out = stdout, .counters = rp.counters,

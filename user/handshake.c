@@ -73,6 +73,8 @@ struct hs_key {
 };
 
 _Static_assert(sizeof(struct hs_key) == 48, "hs_key is six 64-bit words");
+_Static_assert(offsetof(struct hs_side, pad) + sizeof(((struct hs_side *)0)->pad) == sizeof(struct hs_side),
+	       "hs_side has no tail padding: sides compare as bytes");
 
 struct hs_flow {
 	struct hs_key key;
@@ -493,7 +495,7 @@ static uint32_t find_live(struct hs_engine *e, const struct hs_key *k, uint64_t 
 }
 
 /* What a SYN or SYN-ACK event says about its sender. */
-static void side_from(const struct ss_event *ev, struct hs_side *s)
+static void side_from(const struct ss_event *ev, const struct ss_opts *walk, struct hs_side *s)
 {
 	const struct ss_event_syn *x = (const struct ss_event_syn *)ev;
 
@@ -514,17 +516,18 @@ static void side_from(const struct ss_event *ev, struct hs_side *s)
 	s->opt_len = x->opt_len <= SS_OPT_RAW_SIZE ? x->opt_len : SS_OPT_RAW_SIZE;
 	memcpy(s->opts, x->opts, sizeof(s->opts));
 	memset(s->pad, 0, sizeof(s->pad));
+	s->walk = *walk;
 }
 
 /* Record a SYN of the attempt (the first, or a retransmission). The
  * caller moves the deadline: a decided flow keeps its own. */
-static void note_syn(struct hs_flow *f, const struct ss_event *ev)
+static void note_syn(struct hs_flow *f, const struct ss_event *ev, const struct ss_opts *walk)
 {
 	if (!f->have_syn) {
 		f->have_syn = 1;
 		f->syn_seq = ev->seq;
 		f->syn_ts = f->syn_last_ts = ev->ts_ns;
-		side_from(ev, &f->syn);
+		side_from(ev, walk, &f->syn);
 	} else {
 		f->syn_retrans++;
 		if (ev->ts_ns < f->syn_ts)
@@ -542,14 +545,14 @@ static void syn_deadline(struct hs_engine *e, uint32_t i)
 	set_deadline(e, i, HS_L_PENDING, add_sat(flow_at(e, i)->syn_ts, e->timeout_ns));
 }
 
-static void note_synack(struct hs_flow *f, const struct ss_event *ev)
+static void note_synack(struct hs_flow *f, const struct ss_event *ev, const struct ss_opts *walk)
 {
 	if (!f->have_synack) {
 		f->have_synack = 1;
 		f->synack_seq = ev->seq;
 		f->synack_ack = ev->ack;
 		f->synack_ts = f->synack_last_ts = ev->ts_ns;
-		side_from(ev, &f->synack);
+		side_from(ev, walk, &f->synack);
 		return;
 	}
 	f->synack_retrans++;
@@ -559,7 +562,7 @@ static void note_synack(struct hs_flow *f, const struct ss_event *ev)
 		f->synack_last_ts = ev->ts_ns;
 }
 
-static int on_syn(struct hs_engine *e, const struct ss_event *ev)
+static int on_syn(struct hs_engine *e, const struct ss_event *ev, const struct ss_opts *walk)
 {
 	struct hs_key k;
 	uint64_t h;
@@ -572,7 +575,7 @@ static int on_syn(struct hs_engine *e, const struct ss_event *ev)
 	if (i != HS_NIL) {
 		f = flow_at(e, i);
 		if (f->have_syn && ev->seq == f->syn_seq) {
-			note_syn(f, ev);
+			note_syn(f, ev, walk);
 			syn_deadline(e, i);
 			return 1;
 		}
@@ -582,7 +585,7 @@ static int on_syn(struct hs_engine *e, const struct ss_event *ev)
 			finish(e, i, HS_TIMEOUT, ev->ts_ns);
 		} else if (!f->have_synack || f->synack_ack == ev->seq + 1) {
 			/* The late SYN of a flow begun by its SYN-ACK or ACK. */
-			note_syn(f, ev);
+			note_syn(f, ev, walk);
 			if (f->list == HS_L_DECIDED)
 				finish(e, i, f->outcome, f->deadline);
 			else
@@ -601,12 +604,12 @@ static int on_syn(struct hs_engine *e, const struct ss_event *ev)
 		e->st.ignored++;
 		return 0;
 	}
-	note_syn(flow_at(e, i), ev);
+	note_syn(flow_at(e, i), ev, walk);
 	syn_deadline(e, i);
 	return 1;
 }
 
-static int on_synack(struct hs_engine *e, const struct ss_event *ev)
+static int on_synack(struct hs_engine *e, const struct ss_event *ev, const struct ss_opts *walk)
 {
 	struct hs_key k;
 	uint64_t h;
@@ -623,7 +626,7 @@ static int on_synack(struct hs_engine *e, const struct ss_event *ev)
 			e->st.ignored++;
 			return 0;
 		}
-		note_synack(flow_at(e, i), ev);
+		note_synack(flow_at(e, i), ev, walk);
 		return 1;
 	}
 	f = flow_at(e, i);
@@ -632,14 +635,14 @@ static int on_synack(struct hs_engine *e, const struct ss_event *ev)
 			e->st.ignored++;
 			return 0;
 		}
-		note_synack(f, ev);
+		note_synack(f, ev, walk);
 		return 1;
 	}
 	if (f->have_syn && ev->ack != f->syn_seq + 1) {
 		e->st.ignored++;
 		return 0;
 	}
-	note_synack(f, ev);
+	note_synack(f, ev, walk);
 	if (f->have_ack) {
 		/* The ACK that came first can be checked now. */
 		if (f->ack_ack == ev->seq + 1) {
@@ -784,23 +787,25 @@ struct hs_engine *hs_new(const struct hs_config *cfg, hs_emit_fn emit, void *arg
 }
 
 /* The options of a SYN or SYN-ACK are walked here, where live and -r
- * meet, so the count of malformed ones is the same for both. */
-static void check_options(struct hs_engine *e, const struct ss_event *ev)
+ * meet, so the count of malformed ones is the same for both; the walk is
+ * kept with the handshake for its record. */
+static void walk_options(struct hs_engine *e, const struct ss_event *ev, struct ss_opts *o)
 {
 	const struct ss_event_syn *s = (const struct ss_event_syn *)ev;
-	struct ss_opts o;
 
-	ss_walk_tcp_opts(s->opts, s->opt_len, &o);
-	if (o.present & SS_OPT_MALFORMED)
+	ss_walk_tcp_opts(s->opts, s->opt_len, o);
+	if (o->present & SS_OPT_MALFORMED)
 		e->st.bad_options++;
 }
 
 int hs_feed(struct hs_engine *e, const struct ss_event *ev)
 {
+	struct ss_opts walk;
+
 	if (ev->family == 4 || ev->family == 6) {
 		switch (ev->kind) {
-		case SS_EV_SYN: check_options(e, ev); return on_syn(e, ev);
-		case SS_EV_SYNACK: check_options(e, ev); return on_synack(e, ev);
+		case SS_EV_SYN: walk_options(e, ev, &walk); return on_syn(e, ev, &walk);
+		case SS_EV_SYNACK: walk_options(e, ev, &walk); return on_synack(e, ev, &walk);
 		case SS_EV_ACK: return on_ack(e, ev);
 		case SS_EV_RST: return on_rst(e, ev);
 		default: break; /* FIN and anything else: not the handshake */

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include "synscope.h"
+#include "parse.h"
 
 enum hs_outcome {
 	HS_ESTABLISHED = 0, /* SYN, matching SYN-ACK, matching ACK */
@@ -31,7 +32,8 @@ struct hs_side {
 	uint8_t ttl, tcp_flags;
 	uint8_t tos, ip_opt_len, doff_res, opt_len;
 	uint8_t opts[SS_OPT_RAW_SIZE];
-	uint8_t pad[4];                   /* no hole: sides compare as bytes */
+	struct ss_opts walk;              /* the options walked (ss_walk_tcp_opts) */
+	uint8_t pad[8];                   /* no hole: sides compare as bytes */
 };
 
 struct hs_record {

@@ -132,9 +132,15 @@ static int run_live(const struct ss_options *o)
 
 	ss_out_init(&lv.out, STDOUT_FILENO, o->json, o->explain, o->line_buffered,
 		    (int64_t)(ss_now_ns(CLOCK_REALTIME) - ss_now_ns(CLOCK_MONOTONIC)), NULL);
+	if (ss_out_load_p0f(&lv.out, o->p0f_db, err, sizeof(err))) {
+		fprintf(stderr, "synscope: p0f database: %s\n", err);
+		ss_out_free(&lv.out);
+		return 1;
+	}
 	lv.eng = hs_new(&cfg, on_record, &lv);
 	if (!lv.eng) {
 		fprintf(stderr, "synscope: out of memory\n");
+		ss_out_free(&lv.out);
 		return 1;
 	}
 	if (ss_loader_load(&l, o, err, sizeof(err))) {

@@ -13,7 +13,7 @@
 enum {
 	OPT_MODE = 256, OPT_PACKETS, OPT_EXPLAIN, OPT_DURATION, OPT_HOST,
 	OPT_TIMEOUT, OPT_MAX_FLOWS, OPT_EVENT_RATE, OPT_RINGBUF, OPT_TOP,
-	OPT_INTERVAL, OPT_ALERT_SYN, OPT_ALERT_INC, OPT_TOP_N,
+	OPT_INTERVAL, OPT_ALERT_SYN, OPT_ALERT_INC, OPT_TOP_N, OPT_P0F_DB,
 };
 
 static const struct option long_opts[] = {
@@ -39,6 +39,7 @@ static const struct option long_opts[] = {
 	{ "alert-syn-rate", required_argument, NULL, OPT_ALERT_SYN },
 	{ "alert-incomplete", required_argument, NULL, OPT_ALERT_INC },
 	{ "top-n", required_argument, NULL, OPT_TOP_N },
+	{ "p0f-db", required_argument, NULL, OPT_P0F_DB },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -73,6 +74,8 @@ void ss_options_usage(FILE *f)
 "      --alert-incomplete PCT  top: alert while incomplete handshakes are above PCT %\n"
 "      --top-n N           top: rows of targets and sources (default 5)\n"
 "      --ringbuf-kib N     ring buffer size in KiB, power of two (default 4096)\n"
+"      --p0f-db FILE       p0f fingerprint database for the os labels (default\n"
+"                          /etc/p0f/p0f.fp when readable; \"none\": no labels)\n"
 "  -v, --verbose           show libbpf messages\n"
 "  -h, --help              this help\n", f);
 }
@@ -319,6 +322,11 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 			if (parse_double(optarg, 0, 100, &d))
 				return ss_fail(err, errlen, "bad alert-incomplete '%s' (percent 0-100)", optarg);
 			o->alert_incomplete = d;
+			break;
+		case OPT_P0F_DB:
+			if (!*optarg)
+				return ss_fail(err, errlen, "bad p0f database '' (a file, or none)");
+			o->p0f_db = optarg;
 			break;
 		case OPT_TOP_N:
 			if (parse_u64(optarg, 1, 100, &v))

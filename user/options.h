@@ -46,6 +46,8 @@ struct ss_options {
 	uint32_t ringbuf_kib;            /* --ringbuf-kib N */
 	int verbose;                     /* -v: libbpf messages */
 	int line_buffered;               /* -l, --line-buffered: flush each line */
+	const char *p0f_db;              /* --p0f-db FILE; NULL: the default if
+					  * readable; "none": no labels */
 	uint64_t pend_key[2];            /* tests only: the pending table's hash
 					  * key (0, 0: random live, fixed -r) */
 };

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "output.h"
+#include "p0f.h"
 #include "parse.h"
 
 uint64_t ss_now_ns(clockid_t clk)
@@ -80,6 +82,7 @@ void ss_out_init(struct ss_out *o, int fd, int json, int explain, int line_flush
 	o->line_flush = line_flush;
 	o->ts_offset_ns = ts_offset_ns;
 	tcache_init(&o->tc);
+	o->p0f = ss_p0f_cache_new(NULL);
 	if (fixed_ifname) {
 		o->fixed.name = fixed_ifname;
 		o->fixed.name_len = strlen(fixed_ifname);
@@ -88,8 +91,36 @@ void ss_out_init(struct ss_out *o, int fd, int json, int explain, int line_flush
 	}
 }
 
+int ss_out_load_p0f(struct ss_out *o, const char *path, char *err, size_t n)
+{
+	struct ss_p0f_cache *c;
+	struct ss_p0f_db *db;
+
+	if (path && !strcmp(path, "none"))
+		return 0;
+	if (!path && access(SS_P0F_DEFAULT, R_OK) != 0)
+		return 0;           /* no p0f installed: signatures only */
+	db = ss_p0f_db_load(path ? path : SS_P0F_DEFAULT, err, n);
+	if (!db)
+		return -1;
+	c = ss_p0f_cache_new(db);
+	if (!c) {
+		ss_p0f_db_free(db);
+		snprintf(err, n, "out of memory");
+		return -1;
+	}
+	ss_p0f_cache_free(o->p0f);
+	o->p0f = c;
+	o->p0f_db = db;
+	return 0;
+}
+
 void ss_out_free(struct ss_out *o)
 {
+	ss_p0f_cache_free(o->p0f);
+	ss_p0f_db_free(o->p0f_db);
+	o->p0f = NULL;
+	o->p0f_db = NULL;
 	if (o->fixed.json != o->fixed.json_buf)
 		free(o->fixed.json);
 	o->fixed.json = NULL;
@@ -192,11 +223,64 @@ static size_t fmt_kinds(char *p, const struct ss_opts *op)
 	return n;
 }
 
-static void json_side(struct ss_out *o, const char *name, size_t name_len, int have,
-		      const struct hs_side *s)
+/* What p0f reads of a side. syn_mss: for a SYN-ACK, the MSS of the SYN
+ * it answers (0: none known). */
+static void p0f_pkt(const struct hs_side *s, uint8_t family, uint16_t syn_mss,
+		    struct ss_p0f_pkt *p)
+{
+	p->family = family;
+	p->ttl = s->ttl;
+	p->tos = s->tos;
+	p->ip_opt_len = s->ip_opt_len;
+	p->ip_id = s->ip_id;
+	p->ip_frag = s->ip_frag;
+	p->flow = s->flow;
+	p->seq = s->seq;
+	p->ack = s->ack;
+	p->window = s->win;
+	p->urg = s->urg;
+	p->flags = s->tcp_flags;
+	p->doff_res = s->doff_res;
+	p->opt_len = s->opt_len;
+	memcpy(p->opts, s->opts, sizeof(p->opts));
+	p->payload_len = s->payload_len;
+	p->syn_mss = syn_mss;
+}
+
+/* ,"sig":"...","os":"..." (os null when nothing matched). */
+static void put_fingerprint(struct ss_out *o, const struct ss_p0f_pkt *pk, int with_os)
 {
 	struct ss_wbuf *w = &o->w;
-	struct ss_opts op;
+	struct ss_p0f_result res;
+	char sig[SS_P0F_SIG_MAX];
+	size_t n;
+
+	if (!o->p0f)
+		return;
+	n = ss_p0f_describe(o->p0f, pk, sig, &res);
+	wb_lit(w, ",\"sig\":\"");
+	wb_mem(w, sig, n);
+	wb_char(w, '"');
+	if (!with_os)
+		return;
+	if (res.label) {
+		char esc[6 * 128 + 1];
+		size_t len = strlen(res.label);
+
+		wb_lit(w, ",\"os\":\"");
+		if (len < 128)
+			wb_mem(w, esc, fmt_json_body(esc, res.label));
+		wb_char(w, '"');
+	} else {
+		wb_lit(w, ",\"os\":null");
+	}
+}
+
+static void json_side(struct ss_out *o, const char *name, size_t name_len, int have,
+		      const struct hs_side *s, uint8_t family, uint16_t syn_mss)
+{
+	struct ss_wbuf *w = &o->w;
+	const struct ss_opts *opw = &s->walk;
 	char *p;
 
 	wb_room(w, 256);
@@ -212,7 +296,6 @@ static void json_side(struct ss_out *o, const char *name, size_t name_len, int h
 		w->len = (size_t)(p + 4 - w->buf);
 		return;
 	}
-	ss_walk_tcp_opts(s->opts, s->opt_len, &op);
 	memcpy(p, "{\"win\":", 7);
 	p += 7;
 	p += fmt_u64(p, s->win);
@@ -221,28 +304,28 @@ static void json_side(struct ss_out *o, const char *name, size_t name_len, int h
 	p += fmt_u64(p, s->ttl);
 	memcpy(p, ",\"mss\":", 7);
 	p += 7;
-	if (op.present & SS_OPT_MSS) {
-		p += fmt_u64(p, op.mss);
+	if (opw->present & SS_OPT_MSS) {
+		p += fmt_u64(p, opw->mss);
 	} else {
 		memcpy(p, "null", 4);
 		p += 4;
 	}
 	memcpy(p, ",\"wscale\":", 10);
 	p += 10;
-	if (op.present & SS_OPT_WSCALE) {
-		p += fmt_u64(p, op.wscale);
+	if (opw->present & SS_OPT_WSCALE) {
+		p += fmt_u64(p, opw->wscale);
 	} else {
 		memcpy(p, "null", 4);
 		p += 4;
 	}
-	if (op.present & SS_OPT_SACK_OK) {
+	if (opw->present & SS_OPT_SACK_OK) {
 		memcpy(p, ",\"sack_ok\":true", 15);
 		p += 15;
 	} else {
 		memcpy(p, ",\"sack_ok\":false", 16);
 		p += 16;
 	}
-	if (op.present & SS_OPT_TS) {
+	if (opw->present & SS_OPT_TS) {
 		memcpy(p, ",\"ts_ok\":true", 13);
 		p += 13;
 	} else {
@@ -251,10 +334,16 @@ static void json_side(struct ss_out *o, const char *name, size_t name_len, int h
 	}
 	memcpy(p, ",\"options\":\"", 12);
 	p += 12;
-	p += fmt_kinds(p, &op);
-	memcpy(p, "\"}", 2);
-	p += 2;
+	p += fmt_kinds(p, opw);
+	*p++ = '"';
 	w->len = (size_t)(p - w->buf);
+	{
+		struct ss_p0f_pkt pk;
+
+		p0f_pkt(s, family, syn_mss, &pk);
+		put_fingerprint(o, &pk, 1);
+	}
+	wb_char(w, '}');
 }
 
 static void json_latency(char **pp, const char *key, size_t key_len, int64_t us)
@@ -328,8 +417,9 @@ void ss_out_record(struct ss_out *o, const struct hs_record *r)
 		PUT_LIT(p, ",\"synack_retrans\":");
 		p += fmt_u64(p, r->synack_retrans);
 		w->len = (size_t)(p - w->buf);
-		json_side(o, "syn", 3, r->have_syn, &r->syn);
-		json_side(o, "synack", 6, r->have_synack, &r->synack);
+		json_side(o, "syn", 3, r->have_syn, &r->syn, r->family, 0);
+		json_side(o, "synack", 6, r->have_synack, &r->synack, r->family,
+			  r->have_syn && (r->syn.walk.present & SS_OPT_MSS) ? r->syn.walk.mss : 0);
 		wb_lit(w, "}\n");
 		line_end(o);
 		return;
@@ -476,6 +566,29 @@ static void explain(struct ss_wbuf *w, const struct ss_event *e, const struct ss
 	}
 }
 
+/* What p0f reads of a SYN or SYN-ACK event (a SYN-ACK's line knows no
+ * SYN: its signature tries no multiple of the SYN's MSS). */
+static void p0f_pkt_event(const struct ss_event_syn *s, struct ss_p0f_pkt *p)
+{
+	p->family = s->e.family;
+	p->ttl = s->e.ttl;
+	p->tos = s->tos;
+	p->ip_opt_len = s->ip_opt_len;
+	p->ip_id = s->ip_id;
+	p->ip_frag = s->ip_frag;
+	p->flow = s->flow;
+	p->seq = s->e.seq;
+	p->ack = s->e.ack;
+	p->window = s->e.window;
+	p->urg = s->urg;
+	p->flags = s->e.tcp_flags;
+	p->doff_res = s->doff_res;
+	p->opt_len = s->opt_len <= SS_OPT_RAW_SIZE ? s->opt_len : SS_OPT_RAW_SIZE;
+	memcpy(p->opts, s->opts, sizeof(p->opts));
+	p->payload_len = s->payload_len;
+	p->syn_mss = 0;
+}
+
 void ss_out_packet(struct ss_out *o, const struct ss_event *e)
 {
 	int64_t t = (int64_t)e->ts_ns + o->ts_offset_ns;
@@ -525,8 +638,14 @@ void ss_out_packet(struct ss_out *o, const struct ss_event *e)
 		p += fmt_u64(p, e->window);
 		PUT_LIT(p, ",\"ttl\":");
 		p += fmt_u64(p, e->ttl);
-		PUT_LIT(p, "}\n");
 		w->len = (size_t)(p - w->buf);
+		if (syn) {
+			struct ss_p0f_pkt pk;
+
+			p0f_pkt_event((const struct ss_event_syn *)e, &pk);
+			put_fingerprint(o, &pk, 0);
+		}
+		wb_lit(w, "}\n");
 		line_end(o);
 		return;
 	}
@@ -559,12 +678,20 @@ void ss_out_packet(struct ss_out *o, const struct ss_event *e)
 		wb_lit(w, " ttl ");
 		wb_u64(w, e->ttl);
 		if (syn) {
-			char opts[256];
+			struct ss_p0f_result res;
+			char opts[256], sig[SS_P0F_SIG_MAX];
+			struct ss_p0f_pkt pk;
 			size_t n = fmt_options(opts, &op);
 
 			wb_lit(w, " [");
 			wb_mem(w, opts, n);
 			wb_char(w, ']');
+			if (o->p0f) {
+				p0f_pkt_event((const struct ss_event_syn *)e, &pk);
+				n = ss_p0f_describe(o->p0f, &pk, sig, &res);
+				wb_lit(w, " sig ");
+				wb_mem(w, sig, n);
+			}
 		}
 		wb_char(w, '\n');
 		if (o->explain)

@@ -10,6 +10,9 @@
 #include "synscope.h"
 #include "wbuf.h"
 
+struct ss_p0f_db;
+struct ss_p0f_cache;
+
 /* An interface's name, ready to print. */
 struct ss_out_if {
 	uint32_t ifindex;
@@ -33,6 +36,8 @@ struct ss_out {
 	struct ss_out_if fixed;      /* offline: the file's name, for every record */
 	struct ss_out_if ifs[SS_OUT_IFS], scratch;
 	int nif, last_if;
+	struct ss_p0f_cache *p0f;    /* signatures (and labels with a db) */
+	struct ss_p0f_db *p0f_db;
 };
 
 /* fd: where the lines go; fixed_ifname: offline, shown instead of the
@@ -40,6 +45,12 @@ struct ss_out {
 void ss_out_init(struct ss_out *o, int fd, int json, int explain, int line_flush,
 		 int64_t ts_offset_ns, const char *fixed_ifname);
 void ss_out_free(struct ss_out *o);
+/* --p0f-db: label SYNs and SYN-ACKs with the p0f database's os. path:
+ * the option's value; NULL: the default (SS_P0F_DEFAULT) when it is
+ * readable; "none": no labels (signatures only). -1 with a one-line
+ * reason in err when the file given does not load. */
+#define SS_P0F_DEFAULT "/etc/p0f/p0f.fp"
+int ss_out_load_p0f(struct ss_out *o, const char *path, char *err, size_t n);
 /* Write out what is buffered: 0, or -errno of the first failed write. */
 int ss_out_flush(struct ss_out *o);
 void ss_out_record(struct ss_out *o, const struct hs_record *r);

@@ -63,33 +63,33 @@ void wb_printf(struct ss_wbuf *w, const char *fmt, ...)
 
 /* ---- numbers ------------------------------------------------------------ */
 
-/* Two digits at a time: half the divisions. */
-static const char digits2[] =
+const char ss_digits2[201] =
 	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
-size_t fmt_u64(char *p, uint64_t v)
+size_t fmt_u64_slow(char *p, uint64_t v)
 {
-	char tmp[20];
-	size_t n = 0, i;
+	size_t n = 1, i;
+	uint64_t t;
 
+	for (t = v; t >= 10; t /= 10)
+		n++;
+	i = n;
 	while (v >= 100) {
 		uint64_t q = v / 100;
 		unsigned r = (unsigned)(v - q * 100);
 
-		tmp[n++] = digits2[2 * r + 1];
-		tmp[n++] = digits2[2 * r];
+		p[--i] = ss_digits2[2 * r + 1];
+		p[--i] = ss_digits2[2 * r];
 		v = q;
 	}
 	if (v >= 10) {
-		tmp[n++] = digits2[2 * v + 1];
-		tmp[n++] = digits2[2 * v];
+		p[--i] = ss_digits2[2 * v + 1];
+		p[--i] = ss_digits2[2 * v];
 	} else {
-		tmp[n++] = (char)('0' + v);
+		p[--i] = (char)('0' + v);
 	}
-	for (i = 0; i < n; i++)
-		p[i] = tmp[n - 1 - i];
 	return n;
 }
 
@@ -103,10 +103,15 @@ size_t fmt_i64(char *p, int64_t v)
 
 size_t fmt_u64_pad(char *p, uint64_t v, int digits)
 {
-	for (int i = digits - 1; i >= 0; i--) {
-		p[i] = (char)('0' + v % 10);
-		v /= 10;
+	int i = digits;
+
+	while (i >= 2) {
+		i -= 2;
+		memcpy(p + i, ss_digits2 + 2 * (v % 100), 2);
+		v /= 100;
 	}
+	if (i)
+		p[0] = (char)('0' + v % 10);
 	return (size_t)digits;
 }
 
@@ -159,16 +164,34 @@ size_t fmt_fixed(char *p, double d, int decimals)
 
 /* ---- addresses ---------------------------------------------------------- */
 
+/* "d", "dd" or "ddd" of each byte value, and its length. */
+static struct { char s[3]; uint8_t n; } dec8[256];
+
+static void dec8_init(void)
+{
+	for (int v = 0; v < 256; v++)
+		dec8[v].n = (uint8_t)fmt_u64(dec8[v].s, (uint64_t)v);
+}
+
 size_t fmt_ipv4(char *p, const uint8_t *a)
 {
-	size_t n = 0;
+	size_t n;
 
-	for (int i = 0; i < 4; i++) {
-		if (i)
-			p[n++] = '.';
-		n += fmt_u64(p + n, a[i]);
-	}
-	return n;
+	if (!dec8[0].n)
+		dec8_init();
+	/* Each byte's three characters copied whole, the next written over
+	 * what is past its length. */
+	memcpy(p, dec8[a[0]].s, 3);
+	n = dec8[a[0]].n;
+	p[n++] = '.';
+	memcpy(p + n, dec8[a[1]].s, 3);
+	n += dec8[a[1]].n;
+	p[n++] = '.';
+	memcpy(p + n, dec8[a[2]].s, 3);
+	n += dec8[a[2]].n;
+	p[n++] = '.';
+	memcpy(p + n, dec8[a[3]].s, 3);
+	return n + dec8[a[3]].n;
 }
 
 static size_t fmt_hex16(char *p, unsigned v)

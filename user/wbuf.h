@@ -76,8 +76,39 @@ static inline void wb_char(struct ss_wbuf *w, char c)
 
 /* ---- into a char buffer: each returns the bytes written, no NUL -------- */
 
-/* printf("%lu") */
-size_t fmt_u64(char *p, uint64_t v);
+/* printf("%lu"): the numbers of a record are mostly below 10^5 (ports,
+ * windows, TTLs, microseconds), written here without a loop. */
+extern const char ss_digits2[201];
+size_t fmt_u64_slow(char *p, uint64_t v);
+
+static inline size_t fmt_u64(char *p, uint64_t v)
+{
+	if (v < 10) {
+		p[0] = (char)('0' + v);
+		return 1;
+	}
+	if (v < 100) {
+		memcpy(p, ss_digits2 + 2 * v, 2);
+		return 2;
+	}
+	if (v < 1000) {
+		p[0] = (char)('0' + v / 100);
+		memcpy(p + 1, ss_digits2 + 2 * (v % 100), 2);
+		return 3;
+	}
+	if (v < 10000) {
+		memcpy(p, ss_digits2 + 2 * (v / 100), 2);
+		memcpy(p + 2, ss_digits2 + 2 * (v % 100), 2);
+		return 4;
+	}
+	if (v < 100000) {
+		p[0] = (char)('0' + v / 10000);
+		memcpy(p + 1, ss_digits2 + 2 * (v / 100 % 100), 2);
+		memcpy(p + 3, ss_digits2 + 2 * (v % 100), 2);
+		return 5;
+	}
+	return fmt_u64_slow(p, v);
+}
 /* printf("%ld") */
 size_t fmt_i64(char *p, int64_t v);
 /* v with exactly `digits` digits, zero-padded (v < 10^digits) */
