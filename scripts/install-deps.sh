@@ -7,7 +7,8 @@ need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 for p in clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcmocka-dev \
 	 libpcap-dev make gcc pkg-config iproute2 tcpdump tshark ncat nftables \
-	 hping3 netsniff-ng jq strace libcap2-bin libdbus-1-dev; do
+	 hping3 netsniff-ng jq strace libcap2-bin libdbus-1-dev libmicrohttpd-dev \
+	 p0f prometheus python3 python3-yaml bash-completion man-db; do
 	have_pkg "$p" || need+=("$p")
 done
 # Sanitizer runtimes: gcc's for the parser tests under AddressSanitizer,
