@@ -15,7 +15,9 @@ BPF_ARCH  := $(shell echo $(ARCH) | sed -e 's/x86_64/x86/')
 
 WARN      := -Wall -Wextra -Werror
 CFLAGS    ?= -O2 -g
-CFLAGS    += $(WARN) -D_GNU_SOURCE -Iinclude -Ibpf -Iuser -I$(BUILD)
+# The version: VERSION, and the commit when built from a git checkout.
+VERSION   := $(shell cat VERSION)$(shell git describe --always 2>/dev/null | sed 's/^/+g/')
+CFLAGS    += $(WARN) -D_GNU_SOURCE -Iinclude -Ibpf -Iuser -I$(BUILD) -DSS_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) $(WARN) \
 	      -Wno-unused-function -Iinclude -Ibpf -Ivmlinux/$(ARCH)
 LIBS      := -lbpf -lelf -lz

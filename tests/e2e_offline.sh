@@ -23,10 +23,10 @@ PORTS=(-p $OPEN -p $CLOSED -p $DROPPED)
 # offline ones from the capture's timestamps, taken when the packet passes
 # the AF_PACKET tap, a few microseconds from the hook on the same path
 # (measured on a 2-CPU VM: up to 15 us idle, up to 55 us with both CPUs
-# busy). 1 ms leaves room for a loaded machine and is still far below what
-# a mispaired packet would give (a retransmission is >= 1 s away) or a
-# unit error (x1000).
-LAT_TOL_US=${E2E_LAT_TOL_US:-1000}
+# busy, 1.1 ms once while a build ran beside the test). 20 ms leaves room
+# for a loaded machine and is still far below what a mispaired packet
+# would give (a retransmission is >= 1 s away) or a unit error (x1000).
+LAT_TOL_US=${E2E_LAT_TOL_US:-20000}
 # Record times: live is CLOCK_MONOTONIC plus an offset to CLOCK_REALTIME
 # taken at start, the capture CLOCK_REALTIME: microseconds apart unless
 # the clock is stepped during the run.

@@ -14,6 +14,7 @@ enum {
 	OPT_MODE = 256, OPT_PACKETS, OPT_EXPLAIN, OPT_DURATION, OPT_HOST,
 	OPT_TIMEOUT, OPT_MAX_FLOWS, OPT_EVENT_RATE, OPT_RINGBUF, OPT_TOP,
 	OPT_INTERVAL, OPT_ALERT_SYN, OPT_ALERT_INC, OPT_TOP_N, OPT_P0F_DB,
+	OPT_METRICS, OPT_CGROUP, OPT_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -40,6 +41,9 @@ static const struct option long_opts[] = {
 	{ "alert-incomplete", required_argument, NULL, OPT_ALERT_INC },
 	{ "top-n", required_argument, NULL, OPT_TOP_N },
 	{ "p0f-db", required_argument, NULL, OPT_P0F_DB },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -48,11 +52,12 @@ static const struct option long_opts[] = {
 void ss_options_usage(FILE *f)
 {
 	fputs(
-"usage: synscope [top] (-i IFACE [-i IFACE ...] | -r FILE) [options]\n"
+"usage: synscope [top] (-i IFACE [-i IFACE ...] | -i any | -r FILE) [options]\n"
 "\n"
 "Trace TCP handshakes: who connects, does the handshake complete, is it a SYN flood.\n"
 "\n"
-"  -i, --interface IFACE   trace this interface (repeatable)\n"
+"  -i, --interface IFACE   trace this interface (repeatable); 'any': every interface\n"
+"                          of the network namespace, and each new one as it appears\n"
 "  -r, --read FILE         read a pcap/pcapng capture instead ('-' = stdin)\n"
 "  -w, --write FILE        also write the handshake packets to FILE (pcap; '-' = stdout)\n"
 "  -s, --snaplen N         bytes of each packet -w keeps (default 256, at most 256)\n"
@@ -76,7 +81,12 @@ void ss_options_usage(FILE *f)
 "      --ringbuf-kib N     ring buffer size in KiB, power of two (default 4096)\n"
 "      --p0f-db FILE       p0f fingerprint database for the os labels (default\n"
 "                          /etc/p0f/p0f.fp when readable; \"none\": no labels)\n"
+"      --metrics [ADDR:]PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+"                          (ADDR defaults to 127.0.0.1; [::]:PORT for every address)\n"
+"      --cgroup PATH       only handshakes a local socket in this cgroup v2 subtree\n"
+"                          takes part in (PATH under the cgroup2 mount, or from its root)\n"
 "  -v, --verbose           show libbpf messages\n"
+"      --version           print the version\n"
 "  -h, --help              this help\n", f);
 }
 
@@ -215,6 +225,10 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 	while ((c = getopt_long(argc, argv, ":i:r:w:s:lo:c:p:vh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
+			if (strcmp(optarg, "any") == 0) {
+				o->any_iface = 1;
+				break;
+			}
 			if (o->nifaces == SS_MAX_IFACES)
 				return ss_fail(err, errlen, "too many interfaces (at most %d)", SS_MAX_IFACES);
 			if (!*optarg || strlen(optarg) >= 16)
@@ -333,6 +347,19 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 				return ss_fail(err, errlen, "bad top-n '%s' (1-100)", optarg);
 			o->top_n = v;
 			break;
+		case OPT_METRICS:
+			if (!*optarg)
+				return ss_fail(err, errlen, "bad metrics address '' (PORT, ADDR:PORT or [ADDR6]:PORT)");
+			o->metrics_addr = optarg;
+			break;
+		case OPT_CGROUP:
+			if (!*optarg)
+				return ss_fail(err, errlen, "bad cgroup '' (a cgroup v2 directory)");
+			o->cgroup_path = optarg;
+			break;
+		case OPT_VERSION:
+			printf("synscope %s\n", SS_VERSION);
+			return 1;
 		case 'v':
 			o->verbose = 1;
 			break;
@@ -347,10 +374,16 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 	}
 	if (optind < argc)
 		return ss_fail(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
-	if (!o->read_file && o->nifaces == 0)
+	if (!o->read_file && o->nifaces == 0 && !o->any_iface)
 		return ss_fail(err, errlen, "no interface given: use -i IFACE (or -r FILE)");
-	if (o->read_file && o->nifaces)
+	if (o->read_file && (o->nifaces || o->any_iface))
 		return ss_fail(err, errlen, "-i and -r cannot be combined");
+	if (o->any_iface && o->nifaces)
+		return ss_fail(err, errlen, "-i any already means every interface: drop the other -i");
+	if (o->read_file && o->metrics_addr)
+		return ss_fail(err, errlen, "--metrics applies to live tracing, not to -r");
+	if (o->read_file && o->cgroup_path)
+		return ss_fail(err, errlen, "--cgroup applies to live tracing (a capture has no sockets)");
 	if (o->read_file && o->duration > 0)
 		return ss_fail(err, errlen, "--duration applies to live tracing, not to -r");
 	if (o->top && (o->packets || o->count))

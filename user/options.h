@@ -48,6 +48,14 @@ struct ss_options {
 	int line_buffered;               /* -l, --line-buffered: flush each line */
 	const char *p0f_db;              /* --p0f-db FILE; NULL: the default if
 					  * readable; "none": no labels */
+	int any_iface;                   /* -i any: every interface of the
+					  * namespace, present and future */
+	const char *metrics_addr;        /* --metrics [ADDR:]PORT */
+	const char *cgroup_path;         /* --cgroup PATH: only handshakes a
+					  * socket in this subtree takes part in */
+	uint64_t cgroup_id;              /* its id and level, resolved by main()
+					  * before the load (0: no filter) */
+	int cgroup_level;
 	uint64_t pend_key[2];            /* tests only: the pending table's hash
 					  * key (0, 0: random live, fixed -r) */
 };
