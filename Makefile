@@ -24,7 +24,7 @@ LIBS      := -lbpf -lelf -lz
 PCAP_LIBS := -lpcap
 
 USER_SRC  := user/main.c user/options.c user/loader.c user/handshake.c user/wbuf.c user/ring.c \
-	     user/p0f.c \
+	     user/p0f.c user/exporter.c user/exporter_live.c user/metrics.c user/tcpstat.c user/cgroup.c \
 	     user/output.c user/capture.c user/flood.c user/flood_live.c \
 	     user/flood_offline.c user/privs.c user/tc_list.c
 USER_OBJ  := $(patsubst user/%.c,$(BUILD)/%.o,$(USER_SRC))
@@ -61,15 +61,15 @@ $(BUILD)/%.o: user/%.c $(wildcard user/*.h) include/synscope.h include/sketch.h 
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/synscope: $(USER_OBJ)
-	$(CC) $(CFLAGS) $^ -o $@ $(LIBS) $(PCAP_LIBS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LIBS) $(PCAP_LIBS) $(METRICS_LIBS)
 
 # One static binary for minimal container images: libbpf, libelf, zlib,
 # libpcap (and the libdbus it pulls in) linked in; glibc's warnings about
 # name lookups are for functions synscope never calls.
-STATIC_LIBS := -lbpf -lelf -lz -lpcap -ldbus-1 -lpthread
+STATIC_LIBS := -lbpf -lelf -lz -lpcap -ldbus-1 -lmicrohttpd -lpthread
 static: $(BUILD)/synscope-static
 
-$(BUILD)/synscope-static: $(USER_OBJ) $(BUILD)/static_sd.o
+$(BUILD)/synscope-static: $(USER_OBJ) $(BUILD)/static_sd.o $(BUILD)/static_notls.o
 	$(CC) $(CFLAGS) -static $^ -o $@ $(STATIC_LIBS) 2>$(BUILD)/static-link.log || { cat $(BUILD)/static-link.log; exit 1; }
 	@grep -v -e 'statically linked applications requires at runtime' -e 'in function' $(BUILD)/static-link.log || true
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "exporter_live.h"
 #include "flood.h"
 #include "loader.h"
 #include "output.h"
@@ -184,8 +185,9 @@ int ss_flood_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 				 isatty(STDOUT_FILENO) ? FLOOD_SCREEN : FLOOD_LINE;
 	struct flood_state *st = calloc(1, sizeof(*st));
 	struct ss_loader l = { 0 };
+	struct ss_fleet fl = { 0 };
 	struct ring_buffer *rb = NULL;
-	uint64_t c[SS_C_MAX], start, last, now, period = (uint64_t)(o->interval * 1e9);
+	uint64_t c[SS_C_MAX], start, last, now, period = (uint64_t)(o->interval * 1e9), half_open = 0;
 	int64_t utc_offset = (int64_t)(ss_now_ns(CLOCK_REALTIME) - ss_now_ns(CLOCK_MONOTONIC));
 	struct flood_interval *iv = calloc(1, sizeof(*iv));
 	char err[256], title[512];
@@ -196,6 +198,8 @@ int ss_flood_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 		goto out;
 	st->o = o;
 	st->l = &l;
+	if (ss_fleet_start(&fl, o))
+		goto out;
 	if (ss_loader_load(&l, o, err, sizeof(err)) || ss_loader_attach_all(&l, o, err, sizeof(err))) {
 		fprintf(stderr, "synscope: %s\n", err);
 		goto out;
@@ -223,6 +227,7 @@ int ss_flood_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 		/* Stopping (--duration or a signal) closes the last, partial
 		 * interval too: every SYN counted is in some interval. */
 		done = *stop || (o->duration > 0 && now - start >= (uint64_t)(o->duration * 1e9));
+		ss_fleet_publish(&fl, &l, NULL, st->events, 0, half_open, now, 0);
 		if (!done && now - last < period)
 			continue;
 		if ((lost = ss_loader_lost_iface(&l)))
@@ -245,7 +250,7 @@ int ss_flood_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 			read_targets(st, iv);
 			if (read_sources(st, iv))
 				break;
-			iv->half_open = read_half_open(st);
+			iv->half_open = half_open = read_half_open(st);
 			flood_alerts_update(&alerts, iv);
 			flood_print(stdout, style, title, iv, &alerts, o->top_n);
 		}
@@ -254,6 +259,9 @@ int ss_flood_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 	}
 	ret = 0;
 out:
+	if (st && st->prev)
+		ss_fleet_publish(&fl, &l, NULL, st->events, 0, half_open, ss_now_ns(CLOCK_MONOTONIC), 1);
+	ss_fleet_stop(&fl);
 	if (st && st->prev && ss_loader_counters(&l, c) == 0) {
 		ss_out_counters(stderr, c);
 		fprintf(stderr, "synscope: %lu ring buffer events consumed\n",

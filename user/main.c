@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "capture.h"
+#include "exporter_live.h"
 #include "flood.h"
 #include "handshake.h"
 #include "loader.h"
@@ -48,7 +49,9 @@ struct live {
 	const struct ss_options *o;
 	struct ss_out out;
 	struct hs_engine *eng;
+	struct ss_exporter *exp;    /* --metrics, or NULL */
 	uint64_t records;
+	uint64_t ring_records;      /* ring records consumed */
 	uint64_t short_records;     /* ring records too short for their kind */
 };
 
@@ -57,6 +60,8 @@ static void on_record(const struct hs_record *r, void *arg)
 	struct live *lv = arg;
 
 	ss_out_record(&lv->out, r);
+	if (lv->exp)
+		ss_exporter_record(lv->exp, r);
 	if (lv->o->count && ++lv->records >= lv->o->count)
 		exiting = 1;
 }
@@ -68,6 +73,7 @@ static int on_event(void *ctx, const void *data, uint32_t size)
 	const struct ss_event *ev = data;
 	struct live *lv = ctx;
 
+	lv->ring_records++;
 	if (size < sizeof(*ev) ||
 	    ((ev->kind == SS_EV_SYN || ev->kind == SS_EV_SYNACK) &&
 	     size < sizeof(struct ss_event_syn))) {
@@ -124,7 +130,8 @@ static int run_live(const struct ss_options *o)
 	struct ss_ring ring = { .epfd = -1 };
 	struct hs_stats st;
 	struct live lv = { .o = o };
-	uint64_t counters[SS_C_MAX], start, last_check, last_sweep, now, sweep_ns;
+	struct ss_fleet fl = { 0 };
+	uint64_t counters[SS_C_MAX], start, last_check, last_sweep, now, sweep_ns, pending = 0;
 	const char *lost = NULL;
 	char err[256], desc[512];
 	int ret = 1, traced = 0, ring_open = 0;
@@ -143,6 +150,9 @@ static int run_live(const struct ss_options *o)
 		ss_out_free(&lv.out);
 		return 1;
 	}
+	if (ss_fleet_start(&fl, o))
+		goto out;
+	lv.exp = fl.exp;
 	if (ss_loader_load(&l, o, err, sizeof(err))) {
 		fprintf(stderr, "synscope: %s\n", err);
 		goto out;
@@ -179,8 +189,9 @@ static int run_live(const struct ss_options *o)
 			break;
 		if (now - last_sweep >= sweep_ns) {
 			last_sweep = now;
-			ss_loader_sweep(&l, now, o->timeout_ns);
+			pending = ss_loader_sweep(&l, now, o->timeout_ns);
 		}
+		ss_fleet_publish(&fl, &l, lv.eng, lv.ring_records, lv.short_records, pending, now, 0);
 		if (o->duration > 0 && now - start >= (uint64_t)(o->duration * 1e9))
 			break;
 		if (now - last_check >= 1000000000ull) {
@@ -199,6 +210,10 @@ out:
 	ss_out_flush(&lv.out);
 	/* The summary follows a trace; a failure to start is one line only. */
 	hs_get_stats(lv.eng, &st);
+	/* The last snapshot is the summary's figures. */
+	if (traced)
+		ss_fleet_publish(&fl, &l, lv.eng, lv.ring_records, lv.short_records, pending,
+				 ss_now_ns(CLOCK_MONOTONIC), 1);
 	if (traced && ss_loader_counters(&l, counters) == 0)
 		ss_out_summary(stderr, &st, counters);
 	if (lv.short_records)
@@ -206,6 +221,7 @@ out:
 			(unsigned long)lv.short_records);
 	if (ring_open)
 		ss_ring_close(&ring);
+	ss_fleet_stop(&fl);
 	ss_loader_close(&l);
 	hs_free(lv.eng);
 	ss_out_free(&lv.out);
