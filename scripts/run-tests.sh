@@ -49,7 +49,9 @@ run_suite "cgroups" build/test_cgroup
 run_suite "cgroups (AddressSanitizer + UBSan)" build/test_cgroup_asan
 run_suite "TCP statistics" build/test_tcpstat
 run_suite "TCP statistics (AddressSanitizer + UBSan)" build/test_tcpstat_asan
+run_suite "who and why (cgroups, causes)" build/test_whowhy
 run_suite "metrics server" build/test_metrics
+run_suite "metrics families" build/test_exporter
 run_suite "kernel programs (BPF_PROG_TEST_RUN)" build/test_bpf
 for t in build/test_capture build/test_agree build/test_malformed build/test_corpus; do
 	[ -x "$t" ] && run_suite "$(basename "$t")" "$t"

@@ -243,13 +243,14 @@ struct want {
 };
 
 /* seq: the record's ISN of that side; ack: what its SYN-ACK carried. */
-static void check_side(const struct hs_side *got, int have, enum who w, uint32_t seq,
-		       uint32_t ack)
+static void check_side(const struct hs_side *got, int have, enum who w, const struct tuple *t,
+		       uint32_t seq, uint32_t ack)
 {
 	struct hs_side want = side_of(w);
 
 	want.seq = seq;
 	want.ack = ack;
+	want.dir = (w == CLIENT) != t->host_is_server ? SS_DIR_OUT : SS_DIR_IN;
 	if (!have)
 		memset(&want, 0, sizeof(want));
 	assert_memory_equal(got, &want, sizeof(want));
@@ -278,9 +279,9 @@ static void check_rec(const struct hs_record *r, const struct tuple *t, const st
 	assert_int_equal(r->synack_to_ack_us, w->l2);
 	assert_int_equal(r->syn_retrans, w->syn_retrans);
 	assert_int_equal(r->synack_retrans, w->synack_retrans);
-	check_side(&r->syn, w->syn, CLIENT, w->syn_seq, 0);
+	check_side(&r->syn, w->syn, CLIENT, t, w->syn_seq, 0);
 	/* A SYN-ACK acknowledges its SYN (the scripts' SYN-ACKs all do). */
-	check_side(&r->synack, w->synack, SERVER, w->synack_seq,
+	check_side(&r->synack, w->synack, SERVER, t, w->synack_seq,
 		   w->syn ? w->syn_seq + 1 : r->synack.ack);
 }
 

@@ -24,3 +24,9 @@ $(BUILD)/test_tcpstat_asan: tests/test_tcpstat.c user/tcpstat.c user/tcpstat.h |
 
 $(BUILD)/tcpstat_dump: tests/tcpstat_dump.c user/tcpstat.c user/tcpstat.h | $(BUILD)
 	$(CC) $(TEST_CFLAGS) tests/tcpstat_dump.c user/tcpstat.c -o $@
+
+# user/whowhy.c (causes, cookie inference, cgroup lookups) over cgroup.c
+# and tcpstat.c; handshake.h's types only.
+WHOWHY_TESTS += $(BUILD)/test_whowhy
+$(BUILD)/test_whowhy: tests/test_whowhy.c user/whowhy.c user/whowhy.h user/cgroup.c user/tcpstat.c | $(BUILD)
+	$(CC) $(TEST_CFLAGS) tests/test_whowhy.c user/whowhy.c user/cgroup.c user/tcpstat.c -o $@ -lcmocka

@@ -90,6 +90,28 @@ static void fmt_target(const struct flood_target *t, char *buf, size_t n)
 	snprintf(buf, n, t->family == 6 ? "[%s]:%u" : "%s:%u", a, t->port);
 }
 
+/* The counters that say why handshakes fail (whowhy.h), in interval lines. */
+static const int tcp_shown[] = {
+	SS_TS_LISTEN_OVERFLOWS, SS_TS_LISTEN_DROPS, SS_TS_SYNCOOKIES_SENT, SS_TS_SYNCOOKIES_RECV,
+	SS_TS_SYNCOOKIES_FAILED, SS_TS_REQQ_FULL_DROP, SS_TS_REQQ_FULL_DO_COOKIES, SS_TS_SYN_RETRANS,
+};
+#define NTCP_SHOWN (int)(sizeof(tcp_shown) / sizeof(tcp_shown[0]))
+
+static void print_tcp(FILE *f, const struct flood_interval *iv, const char *sep, int json)
+{
+	int i, first = 1;
+
+	for (i = 0; i < NTCP_SHOWN; i++) {
+		int id = tcp_shown[i];
+
+		if (!(iv->tcp.have & (1u << id)))
+			continue;
+		fprintf(f, json ? "%s\"%s\":%lu" : "%s%s +%lu", first ? "" : sep, ss_tcpstat_name(id),
+			(unsigned long)iv->tcp.v[id]);
+		first = 0;
+	}
+}
+
 static void print_json(FILE *f, const struct flood_interval *iv,
 		       const struct flood_alerts *a, int top_n)
 {
@@ -116,7 +138,13 @@ static void print_json(FILE *f, const struct flood_interval *iv,
 		fprintf(f, "%s{\"addr\":\"%s\",\"syn\":%lu}", i ? "," : "", addr,
 			(unsigned long)iv->sources[i].syn);
 	}
-	fputs("],\"alerts\":[", f);
+	fputs("],", f);
+	if (iv->have_tcp) {
+		fputs("\"netns_tcp\":{", f);
+		print_tcp(f, iv, ",", 1);
+		fputs("},", f);
+	}
+	fputs("\"alerts\":[", f);
 	for (i = 0, first = 1; i < FLOOD_ALERT_MAX; i++)
 		if (a->active[i]) {
 			fprintf(f, "%s\"%s\"", first ? "" : ",", alert_key[i]);
@@ -161,12 +189,16 @@ static void print_line(FILE *f, const struct flood_interval *iv,
 	print_alert_changes(f, iv, a, "");
 	fprintf(f, "%s syn/s %.0f synack/s %.0f established/s %.0f rst/s %.0f half-open %lu "
 		"incomplete %.1f%% sampled-out/s %.0f lost/s %.0f top-target %s %.0f/s "
-		"top-source %s %.0f/s%s%s\n", ts, iv->syn / d, iv->synack / d,
+		"top-source %s %.0f/s", ts, iv->syn / d, iv->synack / d,
 		iv->established / d, iv->rst / d, (unsigned long)iv->half_open,
 		flood_incomplete_pct(iv), iv->sampled_out / d, iv->lost / d, tgt,
 		iv->ntargets ? iv->targets[0].syn / d : 0.0, src,
-		iv->nsources ? iv->sources[0].syn / d : 0.0,
-		a->active[FLOOD_ALERT_SYN_RATE] ? " [ALERT syn-rate]" : "",
+		iv->nsources ? iv->sources[0].syn / d : 0.0);
+	if (iv->have_tcp) {
+		fputs(" tcp ", f);
+		print_tcp(f, iv, " ", 0);
+	}
+	fprintf(f, "%s%s\n", a->active[FLOOD_ALERT_SYN_RATE] ? " [ALERT syn-rate]" : "",
 		a->active[FLOOD_ALERT_INCOMPLETE] ? " [ALERT incomplete]" : "");
 }
 
@@ -185,6 +217,11 @@ static void print_screen(FILE *f, const char *title, const struct flood_interval
 	fprintf(f, "  half-open %-8lu incomplete %5.1f%%   events/s %.0f  sampled out/s %.0f"
 		"  lost/s %.0f\n", (unsigned long)iv->half_open, flood_incomplete_pct(iv),
 		iv->events / d, iv->sampled_out / d, iv->lost / d);
+	if (iv->have_tcp) {
+		fputs("  TCP (namespace): ", f);
+		print_tcp(f, iv, "  ", 0);
+		fputc('\n', f);
+	}
 	if (a->active[FLOOD_ALERT_SYN_RATE])
 		fprintf(f, "  ALERT: SYN rate above %lu/s\n", (unsigned long)a->syn_rate);
 	if (a->active[FLOOD_ALERT_INCOMPLETE])

@@ -9,6 +9,7 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include "tcpstat.h"
 #include <stdio.h>
 #include "options.h"
 
@@ -34,6 +35,8 @@ struct flood_interval {
 	uint64_t syn, synack, established, rst;
 	uint64_t half_open;        /* SYN-ACKs still waiting for their ACK */
 	uint64_t sampled_out, lost, events;
+	int have_tcp;              /* the namespace's TCP statistics moved by: */
+	struct ss_tcpstat tcp;     /* (live only; see tcpstat.h) */
 	int ntargets, nsources;
 	struct flood_target targets[FLOOD_TOP_MAX];
 	struct flood_source sources[FLOOD_TOP_MAX];

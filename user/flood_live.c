@@ -16,6 +16,7 @@
 #include "output.h"
 #include "synscope.skel.h"
 #include "sketch.h"
+#include "whowhy.h"
 
 struct target_total {
 	struct ss_target_key key;
@@ -186,6 +187,9 @@ int ss_flood_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 	struct flood_state *st = calloc(1, sizeof(*st));
 	struct ss_loader l = { 0 };
 	struct ss_fleet fl = { 0 };
+	struct ss_tcpstat_reader *tcp = NULL;
+	struct ss_tcpstat tcp_prev, tcp_now;
+	struct ss_whowhy *ww = NULL;
 	struct ring_buffer *rb = NULL;
 	uint64_t c[SS_C_MAX], start, last, now, period = (uint64_t)(o->interval * 1e9), half_open = 0;
 	int64_t utc_offset = (int64_t)(ss_now_ns(CLOCK_REALTIME) - ss_now_ns(CLOCK_MONOTONIC));
@@ -200,6 +204,10 @@ int ss_flood_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 	st->l = &l;
 	if (ss_fleet_start(&fl, o))
 		goto out;
+	/* Each interval shows what the namespace's TCP statistics did. */
+	tcp = ss_tcpstat_open(err, sizeof(err));
+	if (!tcp)
+		fprintf(stderr, "synscope: no TCP statistics: %s\n", err);
 	if (ss_loader_load(&l, o, err, sizeof(err)) || ss_loader_attach_all(&l, o, err, sizeof(err))) {
 		fprintf(stderr, "synscope: %s\n", err);
 		goto out;
@@ -218,6 +226,13 @@ int ss_flood_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 	ss_loader_describe(&l, title, sizeof(title));
 	fprintf(stderr, "synscope: tracing %s (Ctrl-C to stop)\n", title);
 	ss_loader_counters(&l, st->prev_counters);
+	/* Statistics from here on, as the counters: from the attach. */
+	if (tcp && ss_tcpstat_read(tcp, &tcp_prev)) {
+		ss_tcpstat_close(tcp);
+		tcp = NULL;
+	}
+	ww = ss_whowhy_new(0, tcp, o->timeout_ns);
+	ss_whowhy_sample(ww, ss_now_ns(CLOCK_MONOTONIC), 1);
 
 	start = last = ss_now_ns(CLOCK_MONOTONIC);
 	for (;;) {
@@ -251,6 +266,16 @@ int ss_flood_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 			if (read_sources(st, iv))
 				break;
 			iv->half_open = half_open = read_half_open(st);
+			if (tcp && ss_tcpstat_read(tcp, &tcp_now) == 0) {
+				int k;
+
+				iv->have_tcp = 1;
+				iv->tcp.have = tcp_prev.have & tcp_now.have;
+				for (k = 0; k < SS_TS_MAX; k++)
+					iv->tcp.v[k] = tcp_now.v[k] >= tcp_prev.v[k] ?
+						       tcp_now.v[k] - tcp_prev.v[k] : 0;
+				tcp_prev = tcp_now;
+			}
 			flood_alerts_update(&alerts, iv);
 			flood_print(stdout, style, title, iv, &alerts, o->top_n);
 		}
@@ -266,8 +291,12 @@ out:
 		ss_out_counters(stderr, c);
 		fprintf(stderr, "synscope: %lu ring buffer events consumed\n",
 			(unsigned long)st->events);
+		ss_whowhy_sample(ww, ss_now_ns(CLOCK_MONOTONIC), 1);
+		ss_whowhy_summary(ww, stderr);
 	}
 	ring_buffer__free(rb);
+	ss_whowhy_free(ww);
+	ss_tcpstat_close(tcp);
 	ss_loader_close(&l);
 	if (st) {
 		free(st->percpu);

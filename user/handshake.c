@@ -517,6 +517,7 @@ static void side_from(const struct ss_event *ev, const struct ss_opts *walk, str
 	memcpy(s->opts, x->opts, sizeof(s->opts));
 	memset(s->pad, 0, sizeof(s->pad));
 	s->walk = *walk;
+	s->dir = ev->dir;
 }
 
 /* Record a SYN of the attempt (the first, or a retransmission). The

@@ -33,7 +33,8 @@ struct hs_side {
 	uint8_t tos, ip_opt_len, doff_res, opt_len;
 	uint8_t opts[SS_OPT_RAW_SIZE];
 	struct ss_opts walk;              /* the options walked (ss_walk_tcp_opts) */
-	uint8_t pad[8];                   /* no hole: sides compare as bytes */
+	uint8_t dir;                      /* enum ss_dir: where the hook saw it */
+	uint8_t pad[7];                   /* no hole: sides compare as bytes */
 };
 
 struct hs_record {

@@ -22,6 +22,8 @@
 #include "output.h"
 #include "privs.h"
 #include "ring.h"
+#include "tcpstat.h"
+#include "whowhy.h"
 
 static volatile sig_atomic_t exiting;
 
@@ -50,6 +52,8 @@ struct live {
 	struct ss_out out;
 	struct hs_engine *eng;
 	struct ss_exporter *exp;    /* --metrics, or NULL */
+	struct ss_whowhy *ww;       /* cgroups and causes, or NULL */
+	struct ss_why why;          /* the record being written */
 	uint64_t records;
 	uint64_t ring_records;      /* ring records consumed */
 	uint64_t short_records;     /* ring records too short for their kind */
@@ -59,6 +63,7 @@ static void on_record(const struct hs_record *r, void *arg)
 {
 	struct live *lv = arg;
 
+	ss_whowhy_explain(lv->ww, r, &lv->why);
 	ss_out_record(&lv->out, r);
 	if (lv->exp)
 		ss_exporter_record(lv->exp, r);
@@ -131,6 +136,7 @@ static int run_live(const struct ss_options *o)
 	struct hs_stats st;
 	struct live lv = { .o = o };
 	struct ss_fleet fl = { 0 };
+	struct ss_tcpstat_reader *tcp = NULL;
 	uint64_t counters[SS_C_MAX], start, last_check, last_sweep, now, sweep_ns, pending = 0;
 	const char *lost = NULL;
 	char err[256], desc[512];
@@ -153,6 +159,15 @@ static int run_live(const struct ss_options *o)
 	if (ss_fleet_start(&fl, o))
 		goto out;
 	lv.exp = fl.exp;
+	/* Why handshakes fail: the namespace's TCP statistics, if readable. */
+	tcp = ss_tcpstat_open(err, sizeof(err));
+	if (!tcp)
+		fprintf(stderr, "synscope: no failure causes: %s\n", err);
+	lv.ww = ss_whowhy_new(1, tcp, o->timeout_ns);
+	if (!lv.ww) {
+		fprintf(stderr, "synscope: out of memory\n");
+		goto out;
+	}
 	if (ss_loader_load(&l, o, err, sizeof(err))) {
 		fprintf(stderr, "synscope: %s\n", err);
 		goto out;
@@ -169,6 +184,7 @@ static int run_live(const struct ss_options *o)
 		goto out;
 	ss_loader_describe(&l, desc, sizeof(desc));
 	fprintf(stderr, "synscope: tracing %s (Ctrl-C to stop)\n", desc);
+	ss_whowhy_sample(lv.ww, ss_now_ns(CLOCK_MONOTONIC), 1);
 
 	sweep_ns = (uint64_t)SS_PEND_SWEEP_UNITS << ss_pend_tshift(o->timeout_ns);
 	start = last_check = last_sweep = ss_now_ns(CLOCK_MONOTONIC);
@@ -182,6 +198,7 @@ static int run_live(const struct ss_options *o)
 			goto out;
 		}
 		now = ss_now_ns(CLOCK_MONOTONIC);
+		ss_whowhy_sample(lv.ww, now, 0);
 		if (now > SS_ADVANCE_SLACK_NS)
 			hs_advance(lv.eng, now - SS_ADVANCE_SLACK_NS);
 		/* One write per batch; a reader gone (| head) ends the trace. */
@@ -216,12 +233,18 @@ out:
 				 ss_now_ns(CLOCK_MONOTONIC), 1);
 	if (traced && ss_loader_counters(&l, counters) == 0)
 		ss_out_summary(stderr, &st, counters);
+	if (traced) {
+		ss_whowhy_sample(lv.ww, ss_now_ns(CLOCK_MONOTONIC), 1);
+		ss_whowhy_summary(lv.ww, stderr);
+	}
 	if (lv.short_records)
 		fprintf(stderr, "synscope: %lu ring records too short for their kind were skipped\n",
 			(unsigned long)lv.short_records);
 	if (ring_open)
 		ss_ring_close(&ring);
 	ss_fleet_stop(&fl);
+	ss_whowhy_free(lv.ww);
+	ss_tcpstat_close(tcp);
 	ss_loader_close(&l);
 	hs_free(lv.eng);
 	ss_out_free(&lv.out);
