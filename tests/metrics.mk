@@ -17,5 +17,5 @@ $(BUILD)/metrics_demo: tests/metrics_demo.c user/metrics.c user/metrics.h | $(BU
 
 # user/exporter.c: the families synscope serves, from records and counters.
 METRICS_TESTS += $(BUILD)/test_exporter
-$(BUILD)/test_exporter: tests/test_exporter.c user/exporter.c user/exporter.h user/metrics.c user/handshake.c user/tcpstat.c | $(BUILD)
-	$(CC) $(TEST_CFLAGS) tests/test_exporter.c user/exporter.c user/metrics.c user/handshake.c user/tcpstat.c -o $@ -lcmocka $(METRICS_LIBS)
+$(BUILD)/test_exporter: tests/test_exporter.c user/exporter.c user/exporter.h user/metrics.c user/handshake.c user/tcpstat.c user/whowhy.c user/cgroup.c | $(BUILD)
+	$(CC) $(TEST_CFLAGS) tests/test_exporter.c user/exporter.c user/metrics.c user/handshake.c user/tcpstat.c user/whowhy.c user/cgroup.c -o $@ -lcmocka $(METRICS_LIBS)

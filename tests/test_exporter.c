@@ -90,6 +90,7 @@ static void test_handshakes(void **state)
 {
 	struct ss_exporter *x = ss_exporter_new();
 	struct hs_stats hs = { .flows = 3, .evicted = 4 };
+	struct ss_why why = { 0 };
 	struct hs_record r;
 	struct ss_prom *p;
 
@@ -97,17 +98,27 @@ static void test_handshakes(void **state)
 	assert_non_null(x);
 	/* ifindex 0 is never an interface: the series name says "other". */
 	r = rec(0, 4, 80, HS_ESTABLISHED, 10, 11);
-	ss_exporter_record(x, &r);
+	ss_exporter_record(x, &r, NULL);
 	r = rec(0, 4, 80, HS_ESTABLISHED, 11, 10000000);
-	ss_exporter_record(x, &r);
+	ss_exporter_record(x, &r, NULL);
 	r = rec(0, 4, 80, HS_TIMEOUT, -1, -1);
-	ss_exporter_record(x, &r);
+	ss_exporter_record(x, &r, NULL);
 	r = rec(0, 6, 443, HS_REFUSED, -1, -1);
 	r.syn_retrans = 2;
-	ss_exporter_record(x, &r);
+	ss_exporter_record(x, &r, NULL);
 	r = rec(0, 4, 80, HS_ESTABLISHED, 10000001, 25);
 	r.synack_retrans = 1;
-	ss_exporter_record(x, &r);
+	ss_exporter_record(x, &r, NULL);
+	/* Two SYNs unanswered, one with a cause; a cookie SYN-ACK. */
+	r = rec(0, 4, 81, HS_TIMEOUT, -1, -1);
+	r.have_syn = 1;
+	why.cause = SS_CAUSE_ACCEPT_QUEUE;
+	ss_exporter_record(x, &r, &why);
+	why.cause = SS_CAUSE_NONE;
+	ss_exporter_record(x, &r, &why);
+	r.have_synack = 1;
+	why.synack_cookie = 1;
+	ss_exporter_record(x, &r, &why);
 	publish(x, NULL, 0, &hs, SEC);
 	p = render(x);
 	has_line(p, "synscope_handshakes_total{iface=\"other\",family=\"ipv4\",server_port=\"80\",outcome=\"established\"} 3");
@@ -129,6 +140,10 @@ static void test_handshakes(void **state)
 	has_line(p, "synscope_flows_evicted_total 4");
 	has_line(p, "synscope_ring_records_total 9");
 	has_line(p, "synscope_pending_synacks 2");
+	has_line(p, "synscope_failed_handshake_causes_total{cause=\"accept queue full\"} 1");
+	has_line(p, "synscope_failed_handshake_causes_total{cause=\"none\"} 1");
+	has_line(p, "synscope_failed_handshake_causes_total{cause=\"syn cookies\"} 0");
+	has_line(p, "synscope_synack_cookies_total 1");
 	ss_prom_free(p);
 	ss_exporter_free(x);
 }
@@ -145,8 +160,8 @@ static void test_port_cap(void **state)
 	(void)state;
 	for (i = 0; i < SS_EXP_PORTS + 6; i++) {
 		r = rec(0, 4, (uint16_t)(1000 + i), HS_ESTABLISHED, 100, 100);
-		ss_exporter_record(x, &r);
-		ss_exporter_record(x, &r); /* a port seen twice takes one label */
+		ss_exporter_record(x, &r, NULL);
+		ss_exporter_record(x, &r, NULL); /* a port seen twice takes one label */
 	}
 	publish(x, NULL, 0, &hs, SEC);
 	p = render(x);
@@ -219,9 +234,9 @@ static void test_snapshot(void **state)
 	const char *line = "synscope_handshakes_total{iface=\"other\",family=\"ipv4\",server_port=\"22\",outcome=\"reset\"} ";
 
 	(void)state;
-	ss_exporter_record(x, &r);
+	ss_exporter_record(x, &r, NULL);
 	publish(x, NULL, 0, &hs, SEC);
-	ss_exporter_record(x, &r);
+	ss_exporter_record(x, &r, NULL);
 	p = render(x); /* waits for a fresh one, gets none: the last */
 	has_line(p, "synscope_handshakes_total{iface=\"other\",family=\"ipv4\",server_port=\"22\",outcome=\"reset\"} 1");
 	ss_prom_free(p);
@@ -267,7 +282,7 @@ static void test_scrape_asks(void **state)
 	publish(x, NULL, 0, &hs, 5 * SEC);
 	assert_false(ss_exporter_due(x, 5 * SEC + SEC / 2));
 	assert_true(ss_exporter_due(x, 6 * SEC));
-	ss_exporter_record(x, &r);
+	ss_exporter_record(x, &r, NULL);
 	assert_int_equal(pthread_create(&t, NULL, scrape_thread, &s), 0);
 	for (i = 0; i < 2000 && !published; i++) {
 		if (ss_exporter_due(x, 5 * SEC + SEC / 2))

@@ -48,6 +48,8 @@ struct exp_series {
 #define MAX_SERIES (2 * (SS_EXP_IFACES + 1))
 
 struct exp_agg {
+	uint64_t causes[SS_CAUSE_MAX];  /* failed handshakes by likely cause */
+	uint64_t cookies;               /* SYN-ACKs inferred to carry a cookie */
 	int nports;
 	uint16_t ports[SS_EXP_PORTS];
 	int nseries;
@@ -218,7 +220,7 @@ static void hist_add(struct exp_hist *h, int64_t us)
 	h->inf++;
 }
 
-void ss_exporter_record(struct ss_exporter *x, const struct hs_record *r)
+void ss_exporter_record(struct ss_exporter *x, const struct hs_record *r, const struct ss_why *why)
 {
 	struct exp_series *s = series_of(x, (int)r->ifindex, r->family);
 	int slot;
@@ -232,6 +234,11 @@ void ss_exporter_record(struct ss_exporter *x, const struct hs_record *r)
 	hist_add(&s->synack_ack, r->synack_to_ack_us);
 	s->syn_retrans += r->syn_retrans;
 	s->synack_retrans += r->synack_retrans;
+	/* whowhy's question: a SYN that got no SYN-ACK. */
+	if (why && r->have_syn && !r->have_synack && why->cause < SS_CAUSE_MAX)
+		x->agg.causes[why->cause]++;
+	if (why && why->synack_cookie)
+		x->agg.cookies++;
 }
 
 int ss_exporter_due(struct ss_exporter *x, uint64_t now_ns)
@@ -264,6 +271,8 @@ int ss_exporter_publish(struct ss_exporter *x, const struct ss_exp_inputs *in, u
 	memcpy(p->ifaces, in->ifaces, (size_t)n * sizeof(*in->ifaces));
 	p->nifaces = n;
 	/* Only the series in use: the table is mostly empty. */
+	memcpy(p->agg.causes, x->agg.causes, sizeof(p->agg.causes));
+	p->agg.cookies = x->agg.cookies;
 	p->agg.nports = x->agg.nports;
 	memcpy(p->agg.ports, x->agg.ports, sizeof(p->agg.ports));
 	p->agg.nseries = x->agg.nseries;
@@ -390,6 +399,20 @@ static void render_handshakes(const struct exp_snapshot *p, struct ss_prom *out)
 
 static void render_engine(const struct exp_snapshot *p, struct ss_prom *out)
 {
+	char labels[64];
+	int c;
+
+	ss_prom_family(out, "synscope_failed_handshake_causes_total", "counter",
+		       "Handshakes whose SYN got no SYN-ACK, by the likely cause the namespace's TCP "
+		       "statistics point to (an inference; none: nothing moved).");
+	for (c = 0; c < SS_CAUSE_MAX; c++) {
+		snprintf(labels, sizeof(labels), "cause=\"%s\"", c ? ss_cause_name(c) : "none");
+		ss_prom_u64(out, "synscope_failed_handshake_causes_total", labels, p->agg.causes[c]);
+	}
+	ss_prom_family(out, "synscope_synack_cookies_total", "counter",
+		       "SYN-ACKs inferred to carry a SYN cookie (sent without a socket while the "
+		       "namespace sent cookies).");
+	ss_prom_u64(out, "synscope_synack_cookies_total", NULL, p->agg.cookies);
 	ss_prom_family(out, "synscope_flows_tracked", "gauge", "Handshakes the engine tracks now.");
 	ss_prom_u64(out, "synscope_flows_tracked", NULL, p->hs.flows);
 	ss_prom_family(out, "synscope_flows_tracked_peak", "gauge", "The most handshakes tracked at once.");

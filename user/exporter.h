@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "synscope.h"
 #include "tcpstat.h"
+#include "whowhy.h"
 
 /* Server ports that get a label of their own, first seen first served;
  * the handshakes of every other port are counted under "other". */
@@ -52,8 +53,9 @@ struct ss_exporter;
 struct ss_exporter *ss_exporter_new(void);
 void ss_exporter_free(struct ss_exporter *x);
 
-/* Tracing thread: one handshake record. */
-void ss_exporter_record(struct ss_exporter *x, const struct hs_record *r);
+/* Tracing thread: one handshake record, and what whowhy made of it (NULL:
+ * nothing). */
+void ss_exporter_record(struct ss_exporter *x, const struct hs_record *r, const struct ss_why *why);
 /* Tracing thread: is a scrape waiting for a fresh snapshot, or is the
  * last one older than a second? Cheap: call it every loop. */
 int ss_exporter_due(struct ss_exporter *x, uint64_t now_ns);

@@ -66,7 +66,7 @@ static void on_record(const struct hs_record *r, void *arg)
 	ss_whowhy_explain(lv->ww, r, &lv->why);
 	ss_out_record(&lv->out, r);
 	if (lv->exp)
-		ss_exporter_record(lv->exp, r);
+		ss_exporter_record(lv->exp, r, &lv->why);
 	if (lv->o->count && ++lv->records >= lv->o->count)
 		exiting = 1;
 }
