@@ -94,8 +94,8 @@ $(BUILD)/test_handshake: tests/test_handshake.c user/handshake.c user/handshake.
 $(BUILD)/test_options: tests/test_options.c user/options.c user/options.h | $(BUILD)
 	$(CC) $(TEST_CFLAGS) tests/test_options.c user/options.c -o $@ -lcmocka
 
-$(BUILD)/test_flood: tests/test_flood.c user/flood.c user/flood.h user/output.c user/wbuf.c user/p0f.c user/handshake.c | $(BUILD)
-	$(CC) $(TEST_CFLAGS) tests/test_flood.c user/flood.c user/output.c user/wbuf.c user/p0f.c user/handshake.c -o $@ -lcmocka
+$(BUILD)/test_flood: tests/test_flood.c user/flood.c user/flood.h user/output.c user/wbuf.c user/p0f.c user/handshake.c user/tcpstat.c | $(BUILD)
+	$(CC) $(TEST_CFLAGS) tests/test_flood.c user/flood.c user/output.c user/wbuf.c user/p0f.c user/handshake.c user/tcpstat.c -o $@ -lcmocka
 
 $(BUILD)/test_wbuf: tests/test_wbuf.c user/wbuf.c user/wbuf.h user/output.c user/p0f.c user/handshake.c | $(BUILD)
 	$(CC) $(TEST_CFLAGS) tests/test_wbuf.c user/wbuf.c user/output.c user/p0f.c user/handshake.c -o $@ -lcmocka
