@@ -369,7 +369,7 @@ if start_synscope "$NS_SRV" "$OUT" "$ERR" --top -i vs0 --interval 1 --duration 3
 	sent=$(spoofed_flood 50000 $FLOODED)
 	wait "$SS_PID"
 	check_eq "e: synscope exit code" "$?" 0
-	line='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z syn/s [0-9]+ synack/s [0-9]+ established/s [0-9]+ rst/s [0-9]+ half-open [0-9]+ incomplete [0-9.]+% sampled-out/s [0-9]+ lost/s [0-9]+ top-target [^ ]+ [0-9]+/s top-source [^ ]+ [0-9]+/s( \[ALERT syn-rate\])?$'
+	line='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z syn/s [0-9]+ synack/s [0-9]+ established/s [0-9]+ rst/s [0-9]+ half-open [0-9]+ incomplete [0-9.]+% sampled-out/s [0-9]+ lost/s [0-9]+ top-target [^ ]+ [0-9]+/s top-source [^ ]+ [0-9]+/s( tcp( [A-Za-z]+ \+[0-9]+)+)?( \[ALERT syn-rate\])?$'
 	check_eq "e: one line per interval (3 s / 1 s)" "$(grep -c -E "$line" "$OUT")" 3
 	check_eq "e: every other line is an alert change" \
 		"$(grep -v -E "$line" "$OUT" | grep -c -v -E '^ALERT (START|END): SYN rate [0-9]+/s, threshold 1000/s$')" 0
