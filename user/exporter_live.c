@@ -21,12 +21,25 @@ int ss_fleet_start(struct ss_fleet *f, const struct ss_options *o)
 	f->tcp = ss_tcpstat_open(err, sizeof(err));
 	if (!f->tcp)
 		fprintf(stderr, "synscope: metrics without TCP statistics: %s\n", err);
-	f->server = ss_metrics_start(o->metrics_addr, ss_exporter_render, f->exp, err, sizeof(err));
+	f->server = ss_metrics_bind(o->metrics_addr, ss_exporter_render, f->exp, err, sizeof(err));
 	if (!f->server) {
 		fprintf(stderr, "synscope: %s\n", err);
 		return -1;
 	}
 	fprintf(stderr, "synscope: metrics at http://%s/metrics\n", ss_metrics_address(f->server));
+	return 0;
+}
+
+int ss_fleet_serve(struct ss_fleet *f)
+{
+	char err[256];
+
+	if (!f->server)
+		return 0;
+	if (ss_metrics_serve(f->server, err, sizeof(err))) {
+		fprintf(stderr, "synscope: %s\n", err);
+		return -1;
+	}
 	return 0;
 }
 

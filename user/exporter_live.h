@@ -20,6 +20,9 @@ struct ss_fleet {
  * is attached: a taken port fails the start, not the trace); -1 with one
  * line printed on failure. */
 int ss_fleet_start(struct ss_fleet *f, const struct ss_options *o);
+/* Start the server's thread: after ss_loader_drop_privs, so that it holds
+ * no capability (they are per thread). -1 with one line printed. */
+int ss_fleet_serve(struct ss_fleet *f);
 /* The tracing thread's figures, when a scrape wants them or a second has
  * passed; wait = 1 at exit (the summary's figures). eng: NULL in top. */
 void ss_fleet_publish(struct ss_fleet *f, const struct ss_loader *l, const struct hs_engine *eng,

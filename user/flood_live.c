@@ -221,7 +221,7 @@ int ss_flood_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 		fprintf(stderr, "synscope: out of memory\n");
 		goto out;
 	}
-	if (ss_loader_drop_privs(&l, o->verbose))
+	if (ss_loader_drop_privs(&l, o->verbose) || ss_fleet_serve(&fl))
 		goto out;
 	ss_loader_describe(&l, title, sizeof(title));
 	fprintf(stderr, "synscope: tracing %s (Ctrl-C to stop)\n", title);

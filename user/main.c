@@ -18,6 +18,7 @@
 #include "flood.h"
 #include "handshake.h"
 #include "loader.h"
+#include "metrics.h"
 #include "options.h"
 #include "output.h"
 #include "privs.h"
@@ -180,7 +181,7 @@ static int run_live(const struct ss_options *o)
 		goto out;
 	}
 	ring_open = 1;
-	if (ss_loader_drop_privs(&l, o->verbose))
+	if (ss_loader_drop_privs(&l, o->verbose) || ss_fleet_serve(&fl))
 		goto out;
 	ss_loader_describe(&l, desc, sizeof(desc));
 	fprintf(stderr, "synscope: tracing %s (Ctrl-C to stop)\n", desc);
@@ -268,6 +269,11 @@ int main(int argc, char **argv)
 	}
 	if (r > 0)
 		return 0;
+	/* A bad --metrics address is a wrong option like any other: exit 2. */
+	if (o.metrics_addr && ss_metrics_check_spec(o.metrics_addr, err, sizeof(err))) {
+		fprintf(stderr, "synscope: %s\n", err);
+		return 2;
+	}
 	/* stdio is for top's intervals and --help: line-buffered even into a
 	 * pipe, so `synscope top -o json | jq` is live. Records go through
 	 * output.c's writer, flushed per batch. */

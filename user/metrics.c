@@ -444,6 +444,7 @@ void ss_prom_histogram(struct ss_prom *p, const char *name, const char *labels, 
 
 struct ss_metrics {
 	struct MHD_Daemon *daemon;
+	int fd;                       /* the listening socket until the daemon owns it, else -1 */
 	ss_metrics_render_fn render;
 	void *arg;
 	char address[INET6_ADDRSTRLEN + 8];
@@ -707,10 +708,15 @@ static void format_address(const struct sockaddr_storage *sa, char *buf, size_t 
 static int listen_on(const struct sockaddr_storage *sa, socklen_t salen, char *err, size_t n)
 {
 	char shown[INET6_ADDRSTRLEN + 8];
-	int fd, one = 1;
+	int fd, one = 1, zero = 0;
 
 	fd = socket(sa->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
+		goto fail;
+	/* "[::]:PORT" means every address, IPv4 too, whatever
+	 * net.ipv6.bindv6only says. */
+	if (sa->ss_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)))
 		goto fail;
 	/* A restart may find the last run's connections in TIME_WAIT. */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
@@ -725,12 +731,11 @@ fail:
 	return -1;
 }
 
-struct ss_metrics *ss_metrics_start(const char *spec, ss_metrics_render_fn render, void *arg, char *err, size_t n)
+struct ss_metrics *ss_metrics_bind(const char *spec, ss_metrics_render_fn render, void *arg, char *err, size_t n)
 {
 	struct sockaddr_storage sa;
 	socklen_t salen = sizeof(sa);
 	struct ss_metrics *m = NULL;
-	sigset_t all, old;
 	int fd = -1;
 
 	if (!spec || parse_spec(spec, &sa, &salen)) {
@@ -743,8 +748,10 @@ struct ss_metrics *ss_metrics_start(const char *spec, ss_metrics_render_fn rende
 	m = calloc(1, sizeof(*m));
 	if (!m) {
 		snprintf(err, n, "out of memory");
-		goto fail;
+		close(fd);
+		return NULL;
 	}
+	m->fd = fd;
 	pthread_mutex_init(&m->log_lock, NULL);
 	m->render = render;
 	m->arg = arg;
@@ -758,17 +765,27 @@ struct ss_metrics *ss_metrics_start(const char *spec, ss_metrics_render_fn rende
 	m->failed = text_response("scrape failed: see synscope's stderr\n", NULL);
 	if (!m->index || !m->not_found || !m->not_allowed || !m->busy || !m->failed) {
 		snprintf(err, n, "out of memory");
-		goto fail;
+		ss_metrics_stop(m);
+		return NULL;
 	}
+	return m;
+}
+
+int ss_metrics_serve(struct ss_metrics *m, char *err, size_t n)
+{
+	sigset_t all, old;
+
 	/* The server thread inherits a full signal mask: SIGINT and SIGTERM
-	 * go to synscope's own threads, whose poll they are meant to wake. */
+	 * go to synscope's own threads, whose poll they are meant to wake.
+	 * It inherits the caller's credentials too: call this once the
+	 * capabilities are dropped. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	m->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 				     MHD_USE_ERROR_LOG,
 				     0, NULL, NULL, on_request, m,
 				     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, m,
-				     MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+				     MHD_OPTION_LISTEN_SOCKET, (MHD_socket)m->fd,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)METRICS_CONN_LIMIT,
 				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)METRICS_PER_IP_LIMIT,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)METRICS_TIMEOUT_S,
@@ -779,14 +796,32 @@ struct ss_metrics *ss_metrics_start(const char *spec, ss_metrics_render_fn rende
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!m->daemon) {
 		snprintf(err, n, "cannot start the metrics server on %s", m->address);
-		goto fail;
+		return -1;
+	}
+	m->fd = -1; /* libmicrohttpd closes it */
+	return 0;
+}
+
+struct ss_metrics *ss_metrics_start(const char *spec, ss_metrics_render_fn render, void *arg, char *err, size_t n)
+{
+	struct ss_metrics *m = ss_metrics_bind(spec, render, arg, err, n);
+
+	if (m && ss_metrics_serve(m, err, n)) {
+		ss_metrics_stop(m);
+		return NULL;
 	}
 	return m;
-fail:
-	/* libmicrohttpd closes the listening socket only once it has started. */
-	close(fd);
-	ss_metrics_stop(m);
-	return NULL;
+}
+
+int ss_metrics_check_spec(const char *spec, char *err, size_t n)
+{
+	struct sockaddr_storage sa;
+	socklen_t salen = sizeof(sa);
+
+	if (spec && !parse_spec(spec, &sa, &salen))
+		return 0;
+	snprintf(err, n, "bad metrics address '%s' " SPEC_FORMS, spec ? spec : "");
+	return -1;
 }
 
 const char *ss_metrics_address(const struct ss_metrics *m)
@@ -806,6 +841,8 @@ void ss_metrics_stop(struct ss_metrics *m)
 	/* Joins the thread; open connections are closed and their responses freed. */
 	if (m->daemon)
 		MHD_stop_daemon(m->daemon);
+	else if (m->fd >= 0)
+		close(m->fd);
 	if (m->log_suppressed)
 		fprintf(stderr, "synscope: metrics: %" PRIu32 " more messages not shown\n", m->log_suppressed);
 	if (m->index)

@@ -56,6 +56,15 @@ struct ss_metrics;
  * A port alone (or ":PORT") binds 127.0.0.1; all interfaces: "0.0.0.0:PORT" or "[::]:PORT".
  * ADDR is numeric ("localhost" means 127.0.0.1). */
 struct ss_metrics *ss_metrics_start(const char *spec, ss_metrics_render_fn render, void *arg, char *err, size_t n);
+/* ss_metrics_start in two steps: bind and listen (errors as above; nothing
+ * served yet, connections wait in the backlog), then start the server
+ * thread. A thread keeps the credentials it was created with (capset is
+ * per thread): serve once the capabilities are dropped. */
+struct ss_metrics *ss_metrics_bind(const char *spec, ss_metrics_render_fn render, void *arg, char *err, size_t n);
+int ss_metrics_serve(struct ss_metrics *m, char *err, size_t n);
+/* 0 when spec is an address ss_metrics_start can parse; else -1 with its one line in err
+ * (for the option check: a bad address is a usage error, exit 2, caught before anything starts). */
+int ss_metrics_check_spec(const char *spec, char *err, size_t n);
 /* "127.0.0.1:9464" as bound (the real port when 0 was asked). */
 const char *ss_metrics_address(const struct ss_metrics *m);
 /* Stop serving and join the thread. Safe on NULL. */
