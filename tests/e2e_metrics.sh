@@ -550,14 +550,14 @@ if start_synscope "$NS_SRV" "$OUT" "$ERR" -i vs0 -i vs1 -o json --timeout 2 --me
 	mx families "$TMP/text.txt" >"$TMP/families.json"
 	check_eq "2: every sample's family has HELP and TYPE before it" "$(jq -c .problems "$TMP/families.json")" "[]"
 	want_fams='{"synscope_build_info":"gauge","synscope_events_ignored_total":"counter","synscope_events_lost_total":"counter",
-		"synscope_events_sampled_out_total":"counter","synscope_events_total":"counter","synscope_filtered_segments_total":"counter",
-		"synscope_flows_evicted_total":"counter","synscope_flows_tracked":"gauge","synscope_flows_tracked_peak":"gauge",
+		"synscope_events_sampled_out_total":"counter","synscope_events_total":"counter","synscope_failed_handshake_causes_total":"counter",
+		"synscope_filtered_segments_total":"counter","synscope_flows_evicted_total":"counter","synscope_flows_tracked":"gauge","synscope_flows_tracked_peak":"gauge",
 		"synscope_fragments_total":"counter","synscope_handshakes_total":"counter","synscope_malformed_options_total":"counter",
 		"synscope_netns_tcp_total":"counter","synscope_not_ip_packets_total":"counter","synscope_not_tcp_packets_total":"counter",
 		"synscope_packets_total":"counter","synscope_pending_evicted_total":"counter","synscope_pending_synacks":"gauge",
 		"synscope_retransmissions_total":"counter","synscope_ring_records_short_total":"counter","synscope_ring_records_total":"counter",
 		"synscope_segments_total":"counter","synscope_start_time_seconds":"gauge","synscope_syn_to_synack_seconds":"histogram",
-		"synscope_synack_to_ack_seconds":"histogram","synscope_tcp_segments_total":"counter","synscope_unparsed_packets_total":"counter"}'
+		"synscope_synack_cookies_total":"counter","synscope_synack_to_ack_seconds":"histogram","synscope_tcp_segments_total":"counter","synscope_unparsed_packets_total":"counter"}'
 	check_true "2: the families and their types" "$(jq -c --argjson w "$want_fams" '.families == $w' "$TMP/families.json")" \
 		"$(jq -c .families "$TMP/families.json")"
 	check_eq "2: kernel counters carry an iface label" \
