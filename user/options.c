@@ -14,7 +14,7 @@ enum {
 	OPT_MODE = 256, OPT_PACKETS, OPT_EXPLAIN, OPT_DURATION, OPT_HOST,
 	OPT_TIMEOUT, OPT_MAX_FLOWS, OPT_EVENT_RATE, OPT_RINGBUF, OPT_TOP,
 	OPT_INTERVAL, OPT_ALERT_SYN, OPT_ALERT_INC, OPT_TOP_N, OPT_P0F_DB,
-	OPT_METRICS, OPT_CGROUP, OPT_VERSION,
+	OPT_METRICS, OPT_CGROUP,
 };
 
 static const struct option long_opts[] = {
@@ -43,7 +43,7 @@ static const struct option long_opts[] = {
 	{ "p0f-db", required_argument, NULL, OPT_P0F_DB },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "version", no_argument, NULL, 'V' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -86,7 +86,7 @@ void ss_options_usage(FILE *f)
 "      --cgroup PATH       only handshakes a local socket in this cgroup v2 subtree\n"
 "                          takes part in (PATH under the cgroup2 mount, or from its root)\n"
 "  -v, --verbose           show libbpf messages\n"
-"      --version           print the version\n"
+"  -V, --version           print the version\n"
 "  -h, --help              this help\n", f);
 }
 
@@ -222,7 +222,7 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 		argv++;
 		argc--;
 	}
-	while ((c = getopt_long(argc, argv, ":i:r:w:s:lo:c:p:vh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:r:w:s:lo:c:p:vVh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (strcmp(optarg, "any") == 0) {
@@ -357,7 +357,7 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 				return ss_fail(err, errlen, "bad cgroup '' (a cgroup v2 directory)");
 			o->cgroup_path = optarg;
 			break;
-		case OPT_VERSION:
+		case 'V':
 			printf("synscope %s\n", SS_VERSION);
 			return 1;
 		case 'v':
