@@ -36,7 +36,7 @@ FUZZ_SECS   ?= 120
 FUZZ_DIR    := $(BUILD)/fuzz
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	       -fno-omit-frame-pointer $(WARN) -Wno-unused-parameter -D_GNU_SOURCE \
-	       -Iinclude -Ibpf -Iuser -Itests
+	       -Iinclude -Ibpf -Iuser -Itests -DSS_VERSION='"$(VERSION)"'
 # What user/capture.c calls, host code only.
 FUZZ_USER   := user/handshake.c user/output.c user/wbuf.c user/p0f.c user/options.c user/flood.c user/flood_offline.c user/tcpstat.c
 FUZZ_DEPS   := $(FUZZ_USER) user/capture.c $(wildcard user/*.h) include/synscope.h \
