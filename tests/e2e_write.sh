@@ -220,7 +220,8 @@ fi
 for mode in xdp tc; do
 	in_srv setpriv --inh-caps=-all --bounding-set=-all,+bpf,+net_admin timeout 20 "$BIN" -i vs0 \
 		--mode $mode -w "$TMP/probe.pcap" --duration 0.2 >/dev/null 2>"$TMP/probe.err"
-	check_eq "live -w, --mode $mode, CAP_BPF + CAP_NET_ADMIN alone: exit code ($(head -1 "$TMP/probe.err"))" "$?" 0
+	rc=$?
+	check_eq "live -w, --mode $mode, CAP_BPF + CAP_NET_ADMIN alone: exit code ($(head -1 "$TMP/probe.err"))" "$rc" 0
 done
 
 # ---- (a), (b): the server's veth and lo --------------------------------------
