@@ -26,13 +26,14 @@ PCAP_LIBS := -lpcap
 USER_SRC  := user/main.c user/options.c user/loader.c user/handshake.c user/wbuf.c user/ring.c \
 	     user/p0f.c user/exporter.c user/exporter_live.c user/metrics.c user/tcpstat.c user/cgroup.c user/whowhy.c \
 	     user/output.c user/capture.c user/flood.c user/flood_live.c \
-	     user/flood_offline.c user/privs.c user/tc_list.c
+	     user/flood_offline.c user/privs.c user/tc_list.c user/pcap_write.c
 USER_OBJ  := $(patsubst user/%.c,$(BUILD)/%.o,$(USER_SRC))
 
 include tests/capture.mk
 include tests/p0f.mk
 include tests/whowhy.mk
 include tests/metrics.mk
+include tests/pcap_write.mk
 include bench/bench.mk
 # make fuzz, the corpus and malformed-packet suites (tests/fuzz.mk)
 include tests/fuzz.mk
@@ -40,7 +41,8 @@ include tests/fuzz.mk
 TESTS     := $(BUILD)/test_parse $(BUILD)/test_parse_asan $(BUILD)/test_bpf \
 	     $(BUILD)/test_handshake $(BUILD)/test_options $(BUILD)/test_flood \
 	     $(BUILD)/test_wbuf $(CAPTURE_TESTS) $(FUZZ_TESTS) $(P0F_TESTS) \
-	     $(WHOWHY_TESTS) $(WHOWHY_TOOLS) $(METRICS_TESTS) $(METRICS_TOOLS)
+	     $(WHOWHY_TESTS) $(WHOWHY_TOOLS) $(METRICS_TESTS) $(METRICS_TOOLS) \
+	     $(PCAP_WRITE_TESTS)
 
 .PHONY: all test demo bench vmlinux clean deps unit-tests static
 .DEFAULT_GOAL := all

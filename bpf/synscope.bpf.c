@@ -356,8 +356,17 @@ static __always_inline int emit(void *ctx, int is_skb, const __u8 *data, const _
 		s->opt_len = copy_options(ctx, is_skb, data, data_end, pkt, s->opts);
 	}
 	if (cfg_snaplen) {
-		struct ss_event_raw *r = (void *)e + (syn ? SS_SYN_SIZE : SS_EV_SIZE);
-		__u32 n = pkt_len < cfg_snaplen ? pkt_len : cfg_snaplen;
+		/* The tail's place by a constant on each branch: a computed
+		 * offset is pointer arithmetic the verifier refuses without
+		 * CAP_PERFMON; n 64-bit so its bound check is the register
+		 * the helper gets. */
+		struct ss_event_raw *r = (void *)e;
+		__u64 n = pkt_len < cfg_snaplen ? pkt_len : cfg_snaplen;
+
+		if (syn)
+			SS_PTR_ADD(r, SS_SYN_SIZE);
+		else
+			SS_PTR_ADD(r, SS_EV_SIZE);
 
 		if (n > SS_SNAP_MAX)
 			n = SS_SNAP_MAX;

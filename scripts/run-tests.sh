@@ -52,6 +52,8 @@ run_suite "TCP statistics (AddressSanitizer + UBSan)" build/test_tcpstat_asan
 run_suite "who and why (cgroups, causes)" build/test_whowhy
 run_suite "metrics server" build/test_metrics
 run_suite "metrics families" build/test_exporter
+run_suite "pcap writer (-w)" build/test_pcap_write
+run_suite "pcap writer (-w, AddressSanitizer + UBSan)" build/test_pcap_write_asan
 run_suite "kernel programs (BPF_PROG_TEST_RUN)" build/test_bpf
 for t in build/test_capture build/test_agree build/test_malformed build/test_corpus; do
 	[ -x "$t" ] && run_suite "$(basename "$t")" "$t"

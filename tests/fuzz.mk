@@ -38,7 +38,8 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 	       -fno-omit-frame-pointer $(WARN) -Wno-unused-parameter -D_GNU_SOURCE \
 	       -Iinclude -Ibpf -Iuser -Itests -DSS_VERSION='"$(VERSION)"'
 # What user/capture.c calls, host code only.
-FUZZ_USER   := user/handshake.c user/output.c user/wbuf.c user/p0f.c user/options.c user/flood.c user/flood_offline.c user/tcpstat.c
+FUZZ_USER   := user/handshake.c user/output.c user/wbuf.c user/p0f.c user/options.c user/flood.c user/flood_offline.c \
+	       user/pcap_write.c user/tcpstat.c
 FUZZ_DEPS   := $(FUZZ_USER) user/capture.c $(wildcard user/*.h) include/synscope.h \
 	       include/sketch.h bpf/parse.h $(FUZZ_DIR)/libfuzzer.ok
 FUZZERS     := $(FUZZ_DIR)/fuzz_packet $(FUZZ_DIR)/fuzz_capture

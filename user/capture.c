@@ -17,6 +17,10 @@
  * capture time instead of handshake records. Off, it costs a pointer test
  * per SYN and per record.
  *
+ * With -w, the records that became events are written out as they were
+ * read (user/pcap_write.c): the same link type, the same timestamps, cut
+ * at the snap length.
+ *
  * The per-packet path allocates nothing and makes no system call: libpcap
  * reads through a large stdio buffer, and output is fully buffered when it
  * is not a terminal.
@@ -39,6 +43,7 @@
 #include "handshake.h"
 #include "options.h"
 #include "output.h"
+#include "pcap_write.h"
 
 /* ---- link layers ------------------------------------------------------- */
 
@@ -463,6 +468,19 @@ static pcap_t *open_capture(const char *path, char *err, size_t n)
 	return p;
 }
 
+/* Would -w write over the capture being read (another name for it, or
+ * stdout redirected to it)? */
+static int same_file(pcap_t *p, const char *out)
+{
+	struct stat in_st, out_st;
+
+	if (fstat(fileno(pcap_file(p)), &in_st) || !S_ISREG(in_st.st_mode))
+		return 0;
+	if (strcmp(out, "-") == 0 ? fstat(STDOUT_FILENO, &out_st) : stat(out, &out_st))
+		return 0;
+	return in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino;
+}
+
 static void (*capture_opened)(void);
 
 void ss_capture_on_open(void (*fn)(void))
@@ -483,9 +501,10 @@ int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 	struct ss_event_syn ev;
 	struct hs_stats st;
 	struct flood_offline *fo = NULL;
+	struct ss_pcap_writer *pw = NULL;
 	uint64_t npkts = 0, ts, now = 0;
 	char err[PCAP_ERRBUF_SIZE + 128];
-	int dlt, r = 0, ret = 1;
+	int dlt, r = 0, ret = 1, pw_err = 0;
 	pcap_t *p;
 
 	p = open_capture(path, err, sizeof(err));
@@ -493,18 +512,35 @@ int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 		fprintf(stderr, "synscope: %s: %s\n", shown, err);
 		return 1;
 	}
+	dlt = pcap_datalink(p);
+	/* -w: the input's link type; created with the privileges the input
+	 * was opened with (dropped just after). */
+	if (o->write_file) {
+		if (same_file(p, o->write_file)) {
+			fprintf(stderr, "synscope: -w would overwrite the file -r reads\n");
+			pcap_close(p);
+			return 1;
+		}
+		pw = ss_pw_open(o->write_file, dlt, o->snaplen, err, sizeof(err));
+		if (!pw) {
+			fprintf(stderr, "synscope: %s\n", err);
+			pcap_close(p);
+			return 1;
+		}
+	}
 	if (capture_opened)
 		capture_opened();
-	dlt = pcap_datalink(p);
 	if (replay_init(&rp, o)) {
 		fprintf(stderr, "synscope: out of memory\n");
+		ss_pw_close(pw, err, sizeof(err));
 		pcap_close(p);
 		return 1;
 	}
 	/* Capture time is already UTC. A file is read faster than anyone reads
-	 * along: into a pipe or a file, whole buffers; to a terminal, lines. */
-	ss_out_init(&ol.out, STDOUT_FILENO, o->json, o->explain,
-		    o->line_buffered || isatty(STDOUT_FILENO), 0,
+	 * along: into a pipe or a file, whole buffers; to a terminal, lines.
+	 * -w - writes the packets to stdout, the records to stderr. */
+	ss_out_init(&ol.out, ss_pw_records_fd(o->write_file), o->json, o->explain,
+		    o->line_buffered || isatty(ss_pw_records_fd(o->write_file)), 0,
 		    strcmp(path, "-") == 0 ? "stdin" : base_name(path));
 	if (!o->top && ss_out_load_p0f(&ol.out, o->p0f_db, err, sizeof(err))) {
 		fprintf(stderr, "synscope: p0f database: %s\n", err);
@@ -551,6 +587,9 @@ int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 		link_decode(dlt, data, hdr->caplen, &fr);
 		if (!replay_packet(&rp, &fr, ts, &ev))
 			continue;
+		/* As read: its link header, its own timestamp, its length. */
+		if (pw && ss_pw_write(pw, ts, hdr->caplen, hdr->len, data) < 0)
+			break;
 		if (o->packets) {
 			ss_out_packet(&ol.out, &ev.e);
 			check_output(&ol);
@@ -569,6 +608,8 @@ int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 	check_output(&ol);
 	hs_get_stats(ol.eng, &st);
 	ss_out_summary(stderr, &st, rp.counters);
+	pw_err = ss_pw_close(pw, err, sizeof(err));
+	pw = NULL;
 	if (r == PCAP_ERROR)
 		fprintf(stderr, "synscope: %s: %s (stopped after packet %lu)\n", shown,
 			pcap_geterr(p), (unsigned long)npkts);
@@ -576,9 +617,14 @@ int ss_capture_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 		; /* the reader went away (| head): no news to tell */
 	else if (ol.write_errno)
 		fprintf(stderr, "synscope: stdout: %s\n", strerror(ol.write_errno));
+	else if (pw_err == -EPIPE)
+		; /* the reader of -w - went away */
+	else if (pw_err)
+		fprintf(stderr, "synscope: %s\n", err);
 	else
 		ret = 0;
 out:
+	ss_pw_close(pw, err, sizeof(err));
 	ss_out_free(&ol.out);
 	flood_off_free(fo);
 	hs_free(ol.eng);

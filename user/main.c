@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "output.h"
+#include "pcap_write.h"
 #include "privs.h"
 #include "ring.h"
 #include "tcpstat.h"
@@ -58,6 +59,9 @@ struct live {
 	uint64_t records;
 	uint64_t ring_records;      /* ring records consumed */
 	uint64_t short_records;     /* ring records too short for their kind */
+	struct ss_pcap_writer *pw;  /* -w */
+	uint64_t uncopied;          /* -w: events whose packet the kernel could
+				     * not copy (not in the file) */
 };
 
 static void on_record(const struct hs_record *r, void *arg)
@@ -78,13 +82,27 @@ static int on_event(void *ctx, const void *data, uint32_t size)
 {
 	const struct ss_event *ev = data;
 	struct live *lv = ctx;
+	uint32_t evsize = sizeof(*ev);
 
 	lv->ring_records++;
-	if (size < sizeof(*ev) ||
-	    ((ev->kind == SS_EV_SYN || ev->kind == SS_EV_SYNACK) &&
-	     size < sizeof(struct ss_event_syn))) {
+	if (size >= sizeof(*ev) && (ev->kind == SS_EV_SYN || ev->kind == SS_EV_SYNACK))
+		evsize = sizeof(struct ss_event_syn);
+	/* With -w the packet follows the event (struct ss_event_raw). */
+	if (size < evsize + (lv->pw ? sizeof(struct ss_event_raw) : 0)) {
 		lv->short_records++;
 		return 0;
+	}
+	if (lv->pw) {
+		const struct ss_event_raw *raw = (const void *)((const uint8_t *)data + evsize);
+
+		/* Output's clock: the same offset, the same printed times. A
+		 * failed write is kept by the writer; the batch's flush says. */
+		if (raw->caplen)
+			ss_pw_write(lv->pw, ev->ts_ns + lv->out.ts_offset_ns,
+				    raw->caplen < SS_SNAP_MAX ? raw->caplen : SS_SNAP_MAX,
+				    raw->wire_len, raw->data);
+		else
+			lv->uncopied++;
 	}
 	/* In the kernel only completing ACKs become events, so every event
 	 * is a handshake packet worth a --packets line. */
@@ -144,17 +162,30 @@ static int run_live(const struct ss_options *o)
 	int ret = 1, traced = 0, ring_open = 0;
 	long e;
 
-	ss_out_init(&lv.out, STDOUT_FILENO, o->json, o->explain, o->line_buffered,
+	/* -w first: a file that cannot be written fails before anything is
+	 * attached (and is created with the privileges dropped later). */
+	if (o->write_file) {
+		lv.pw = ss_pw_open(o->write_file, SS_DLT_EN10MB, o->snaplen, err, sizeof(err));
+		if (!lv.pw) {
+			fprintf(stderr, "synscope: %s\n", err);
+			return 1;
+		}
+	}
+	/* -w -: the packets own stdout, the records go to stderr. */
+	ss_out_init(&lv.out, ss_pw_records_fd(o->write_file), o->json, o->explain,
+		    o->line_buffered,
 		    (int64_t)(ss_now_ns(CLOCK_REALTIME) - ss_now_ns(CLOCK_MONOTONIC)), NULL);
 	if (ss_out_load_p0f(&lv.out, o->p0f_db, err, sizeof(err))) {
 		fprintf(stderr, "synscope: p0f database: %s\n", err);
 		ss_out_free(&lv.out);
+		ss_pw_close(lv.pw, err, sizeof(err));
 		return 1;
 	}
 	lv.eng = hs_new(&cfg, on_record, &lv);
 	if (!lv.eng) {
 		fprintf(stderr, "synscope: out of memory\n");
 		ss_out_free(&lv.out);
+		ss_pw_close(lv.pw, err, sizeof(err));
 		return 1;
 	}
 	if (ss_fleet_start(&fl, o))
@@ -205,6 +236,9 @@ static int run_live(const struct ss_options *o)
 		/* One write per batch; a reader gone (| head) ends the trace. */
 		if (ss_out_flush(&lv.out) == -EPIPE)
 			break;
+		/* -w: a full disk, or the reader of -w - gone (said at close). */
+		if (lv.pw && ss_pw_flush(lv.pw))
+			break;
 		if (now - last_sweep >= sweep_ns) {
 			last_sweep = now;
 			pending = ss_loader_sweep(&l, now, o->timeout_ns);
@@ -241,6 +275,15 @@ out:
 	if (lv.short_records)
 		fprintf(stderr, "synscope: %lu ring records too short for their kind were skipped\n",
 			(unsigned long)lv.short_records);
+	if (lv.uncopied)
+		fprintf(stderr, "synscope: %lu handshake packets could not be copied (not in %s)\n",
+			(unsigned long)lv.uncopied, o->write_file);
+	/* A reader of -w - that went away ends the trace quietly, as one of
+	 * stdout does. */
+	if (lv.pw && (e = ss_pw_close(lv.pw, err, sizeof(err))) < 0 && e != -EPIPE) {
+		fprintf(stderr, "synscope: %s\n", err);
+		ret = 1;
+	}
 	if (ring_open)
 		ss_ring_close(&ring);
 	ss_fleet_stop(&fl);
