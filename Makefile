@@ -24,7 +24,7 @@ LIBS      := -lbpf -lelf -lz
 PCAP_LIBS := -lpcap
 
 USER_SRC  := user/main.c user/options.c user/loader.c user/handshake.c user/wbuf.c user/ring.c \
-	     user/p0f.c user/exporter.c user/exporter_live.c user/metrics.c user/tcpstat.c user/cgroup.c user/whowhy.c \
+	     user/p0f.c user/exporter.c user/exporter_live.c user/metrics.c user/tcpstat.c user/cgroup.c user/cgfilter.c user/whowhy.c \
 	     user/output.c user/capture.c user/flood.c user/flood_live.c \
 	     user/flood_offline.c user/privs.c user/tc_list.c user/pcap_write.c
 USER_OBJ  := $(patsubst user/%.c,$(BUILD)/%.o,$(USER_SRC))

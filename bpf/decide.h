@@ -19,6 +19,12 @@
  *   };
  *   int ss_d_match(struct ss_decider *x, const struct ss_pkt *pkt);
  *                                 --port/--host: 1 when the segment passes
+ *   int ss_d_owner(struct ss_decider *x, const struct ss_pkt *pkt);
+ *                                 --cgroup: 1 when a local socket of the
+ *                                 subtree sends or receives the SYN,
+ *                                 SYN-ACK or RST (asked of those only: a
+ *                                 socket lookup is dear, and an ACK pairs
+ *                                 only with a SYN-ACK that passed)
  *   void ss_d_on_syn(struct ss_decider *x, const struct ss_pkt *pkt);
  *                                 a SYN that passed (top's flood maps)
  *   __u64 ss_d_clock(struct ss_decider *x);
@@ -251,12 +257,19 @@ static __always_inline int ss_decide(struct ss_decider *x, const struct ss_pkt *
 				     __u64 *now_ns)
 {
 	struct ss_pend_where w;
+	int kind;
 
 	if (!ss_d_match(x, pkt)) {
 		ss_inc(&x->c[SS_C_FILTERED]);
 		return 0;
 	}
-	switch (ss_classify(pkt->tcp_flags)) {
+	kind = ss_classify(pkt->tcp_flags);
+	if ((kind == SS_EV_SYN || kind == SS_EV_SYNACK || kind == SS_EV_RST) &&
+	    !ss_d_owner(x, pkt)) {
+		ss_inc(&x->c[SS_C_FILTERED]);
+		return 0;
+	}
+	switch (kind) {
 	case SS_EV_SYN:
 		ss_inc(&x->c[SS_C_SYN]);
 		ss_d_on_syn(x, pkt);

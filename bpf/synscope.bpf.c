@@ -9,6 +9,7 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 #include "synscope.h"
 #include "parse.h"
 #include "sketch.h"
@@ -38,6 +39,9 @@ const volatile __u32 cfg_pend_live_t = 10;
 const volatile __u32 cfg_snaplen = 0;
 /* Set by the loader when the flood maps are wanted (top). */
 const volatile __u8 cfg_flood = 0;
+/* --cgroup: the subtree's cgroup v2 id and its level (0: no filter). */
+const volatile __u64 cfg_cgroup_id = 0;
+const volatile __u32 cfg_cgroup_level = 0;
 
 /* Counters and the token bucket, per CPU: a plain increment is exact, a
  * CPU runs one program at a time (XDP in softirq, tc with bottom halves
@@ -121,6 +125,13 @@ struct {
 	__type(value, __u8);
 } hosts_v6 SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SS_OWNED_MAX);
+	__type(key, struct ss_owned_key);
+	__type(value, __u64);
+} owned_ends SEC(".maps");
+
 /* ---- what decide.h asks of this build ---------------------------------------- */
 
 struct ss_decider {
@@ -128,6 +139,9 @@ struct ss_decider {
 	__u64 key0, key1;
 	__u8 tshift;
 	__u32 live_t;
+	void *ctx;       /* for --cgroup: the skb, the packet's direction */
+	__u8 is_skb, dir;
+	__u32 ifindex;
 };
 
 static __always_inline int host_listed(const struct ss_pkt *pkt, const __u32 *addr)
@@ -160,6 +174,57 @@ static __always_inline int ss_d_match(struct ss_decider *x, const struct ss_pkt 
 	    !host_listed(pkt, pkt->daddr))
 		return 0;
 	return 1;
+}
+
+/* An endpoint of a subtree socket, exact or a wildcard listener's. */
+static __always_inline int owned(__u8 family, const __u32 *addr, __u16 port)
+{
+	struct ss_owned_key k = { .family = family, .port = port };
+
+	if (family == 4)
+		k.addr[0] = addr[0];
+	else
+		__builtin_memcpy(k.addr, addr, 16);
+	if (bpf_map_lookup_elem(&owned_ends, &k))
+		return 1;
+	__builtin_memset(k.addr, 0, sizeof(k.addr));
+	return bpf_map_lookup_elem(&owned_ends, &k) != NULL;
+}
+
+/*
+ * --cgroup, for SYNs, SYN-ACKs and RSTs: does a socket of the subtree send
+ * or receive it? On egress the packet has its socket: the cgroup helper
+ * says, exactly (a SYN-ACK's request socket counts as its listener), and
+ * the source joins owned_ends so the reply is known on ingress. Else
+ * owned_ends: the sender on egress (a SYN-ACK with a cookie has no socket)
+ * and the receiver on ingress or on lo, where both ends are local.
+ */
+static __always_inline int ss_d_owner(struct ss_decider *x, const struct ss_pkt *pkt)
+{
+	if (!cfg_cgroup_id)
+		return 1;
+	if (x->dir == SS_DIR_OUT) {
+		if (x->is_skb) {
+			struct __sk_buff *skb = x->ctx;
+
+			if (skb->sk && bpf_skb_ancestor_cgroup_id(skb, cfg_cgroup_level) == cfg_cgroup_id) {
+				struct ss_owned_key k = { .family = pkt->family, .port = pkt->sport };
+				__u64 now = bpf_ktime_get_ns();
+
+				if (pkt->family == 4)
+					k.addr[0] = pkt->saddr[0];
+				else
+					__builtin_memcpy(k.addr, pkt->saddr, 16);
+				bpf_map_update_elem(&owned_ends, &k, &now, BPF_ANY);
+				return 1;
+			}
+		}
+		if (owned(pkt->family, pkt->saddr, pkt->sport))
+			return 1;
+		if (x->ifindex != 1)      /* LOOPBACK_IFINDEX: lo's receiver is local too */
+			return 0;
+	}
+	return owned(pkt->family, pkt->daddr, pkt->dport);
 }
 
 static __always_inline void count_target(const struct ss_pkt *pkt)
@@ -430,6 +495,10 @@ static __always_inline void handle(void *ctx, const void *data, const void *data
 	x.key1 = cfg_pend_key1;
 	x.tshift = cfg_pend_tshift;
 	x.live_t = cfg_pend_live_t;
+	x.ctx = ctx;
+	x.is_skb = is_skb;
+	x.dir = dir;
+	x.ifindex = ifindex;
 	kind = ss_decide(&x, &pkt, &now);
 	if (kind)
 		emit(ctx, is_skb, data, data_end, cfg_snaplen ? ss_len(&c) : 0, ifindex, &pkt, pc,

@@ -118,7 +118,8 @@ enum ss_counter {
 	SS_C_BAD_IPV4,        /* not parsed: bad IPv4 version/IHL/length */
 	SS_C_BAD_IPV6,        /* not parsed: IPv6 extension chain too long or bad */
 	SS_C_BAD_TCP,         /* not parsed: bad TCP data offset */
-	SS_C_FILTERED,        /* TCP segments excluded by --port/--host */
+	SS_C_FILTERED,        /* TCP segments excluded by --port/--host, and
+	                       * SYNs, SYN-ACKs and RSTs by --cgroup */
 	SS_C_SYN,
 	SS_C_SYNACK,
 	SS_C_ACK_COMPLETE,    /* ACKs that complete a seen SYN-ACK */
@@ -228,6 +229,22 @@ struct ss_lpm_v6 {
 	__u32 prefixlen;
 	__u8 addr[16];
 };
+
+/*
+ * --cgroup: the local endpoints of sockets in the subtree (an address of
+ * zeros: a wildcard listener). Userspace keeps it from sock_diag (the
+ * sockets there before the trace, listeners made since); the kernel adds
+ * the source of each packet a subtree socket sends (a client's port, so
+ * the reply on ingress, where a packet has no socket yet, is known). The
+ * value: when last seen, CLOCK_MONOTONIC ns (userspace ages entries out).
+ */
+struct ss_owned_key {
+	__u8 family;                 /* 4 or 6 */
+	__u8 pad;
+	__u16 port;                  /* host order */
+	__u32 addr[4];               /* network order, IPv4 in addr[0] */
+};
+#define SS_OWNED_MAX 65536
 
 #define SS_MAX_PORTS 16
 

@@ -60,7 +60,11 @@ start_synscope() {
 	local sub=()
 	[ "${1:-}" = top ] && { sub=(top); shift; }
 	# SS_WRAP: a command that execs synscope (setpriv), so SS_PID stays it.
-	ip netns exec "$ns" ${SS_WRAP[@]+"${SS_WRAP[@]}"} "$BIN" "${sub[@]}" --duration 90 "$@" >"$out" 2>"$err" &
+	# SS_NSENTER=1: enter the namespace with nsenter, which keeps our /sys
+	# (and the cgroup2 mount on it: ip netns exec mounts a bare one).
+	local enter=(ip netns exec "$ns")
+	[ -n "${SS_NSENTER:-}" ] && enter=(nsenter --net=/run/netns/"$ns")
+	"${enter[@]}" ${SS_WRAP[@]+"${SS_WRAP[@]}"} "$BIN" "${sub[@]}" --duration 90 "$@" >"$out" 2>"$err" &
 	SS_PID=$!
 	BG_PIDS+=("$SS_PID")
 	for _ in $(seq 100); do

@@ -230,6 +230,13 @@ static inline int ss_d_match(struct ss_decider *x, const struct ss_pkt *pkt)
 	return 1;
 }
 
+/* --cgroup is live only: a capture has no sockets. */
+static inline int ss_d_owner(struct ss_decider *x, const struct ss_pkt *pkt)
+{
+	(void)x, (void)pkt;
+	return 1;
+}
+
 static inline void ss_d_on_syn(struct ss_decider *x, const struct ss_pkt *pkt)
 {
 	if (x->r->flood)
@@ -405,7 +412,7 @@ static void on_record(const struct hs_record *rec, void *arg)
 	 * top prints intervals, not records. */
 	if (ol->done || ol->o->top)
 		return;
-	ss_out_record(&ol->out, rec);
+	ss_out_record(&ol->out, rec, NULL);
 	if (ol->o->count && ++ol->records >= ol->o->count)
 		ol->done = 1;
 	check_output(ol);

@@ -50,6 +50,10 @@ struct cg_chunk {
 
 struct ss_cgroups {
 	char *mount;	  /* NULL: no cgroup2 mount */
+	char *known_as;   /* non-NULL: mount is an open directory of another
+			   * mount namespace's (cg_find_mount), known there
+			   * by this path */
+	int mount_fd;     /* that directory, -1: none */
 	char *mount_root; /* mountinfo's root: "/" unless a subtree is mounted */
 	struct cg_entry *slots;
 	uint32_t mask; /* slots - 1, a power of two minus one */
@@ -449,9 +453,9 @@ static void cg_unescape(char *s)
 /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE
  * SUPEROPTIONS": the first cgroup2 mount of the whole hierarchy (root "/"),
  * else the first of a subtree. 0, or -1 when out of memory. */
-static int cg_find_mount(struct ss_cgroups *c)
+static int cg_find_mount_in(struct ss_cgroups *c, const char *mountinfo, const char *prefix)
 {
-	FILE *f = fopen(CG_MOUNTINFO, "re");
+	FILE *f = fopen(mountinfo, "re");
 	char *line = NULL;
 	size_t cap = 0;
 	int err = 0;
@@ -477,7 +481,8 @@ static int cg_find_mount(struct ss_cgroups *c)
 		cg_unescape(field[4]);
 		free(c->mount);
 		free(c->mount_root);
-		c->mount = strdup(field[4]);
+		if (asprintf(&c->mount, "%s%s", prefix, field[4]) < 0)
+			c->mount = NULL;
 		c->mount_root = strdup(field[3]);
 		if (!c->mount || !c->mount_root) {
 			err = -1;
@@ -491,12 +496,57 @@ static int cg_find_mount(struct ss_cgroups *c)
 	return err;
 }
 
+/* Our own mounts first. `ip netns exec` gives its command a /sys of the
+ * namespace's, with no cgroup mounts on it: then the hierarchy as our
+ * parent (usually the shell in the original mount namespace) or init
+ * sees it, through /proc/PID/root, opened once and reached by its fd. */
+static int cg_find_mount(struct ss_cgroups *c)
+{
+	pid_t pids[2] = { getppid(), 1 };
+	unsigned int i;
+
+	if (cg_find_mount_in(c, CG_MOUNTINFO, ""))
+		return -1;
+	for (i = 0; !c->mount && i < 2; i++) {
+		char info[64], root[32], *at = NULL;
+		int fd;
+
+		if (pids[i] <= 0)
+			continue;
+		snprintf(info, sizeof(info), "/proc/%d/mountinfo", (int)pids[i]);
+		snprintf(root, sizeof(root), "/proc/%d/root", (int)pids[i]);
+		free(c->mount_root);
+		c->mount_root = NULL;
+		if (cg_find_mount_in(c, info, ""))
+			return -1;
+		if (!c->mount)
+			continue;
+		fd = -1;
+		if (asprintf(&at, "%s%s", root, c->mount) >= 0)
+			fd = open(at, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		free(at);
+		at = NULL;
+		if (fd < 0 || asprintf(&at, "/proc/self/fd/%d", fd) < 0) {
+			if (fd >= 0)
+				close(fd);
+			free(c->mount);
+			c->mount = NULL;
+			continue;
+		}
+		c->known_as = c->mount;
+		c->mount = at;
+		c->mount_fd = fd;
+	}
+	return 0;
+}
+
 struct ss_cgroups *ss_cgroups_open(void)
 {
 	struct ss_cgroups *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
+	c->mount_fd = -1;
 	c->slots = calloc(CG_TABLE_INITIAL, sizeof(*c->slots));
 	c->mask = CG_TABLE_INITIAL - 1;
 	if (!c->slots || cg_find_mount(c))
@@ -528,6 +578,9 @@ void ss_cgroups_close(struct ss_cgroups *c)
 	}
 	free(c->slots);
 	free(c->mount);
+	free(c->known_as);
+	if (c->mount_fd >= 0)
+		close(c->mount_fd);
 	free(c->mount_root);
 	free(c);
 }
@@ -562,6 +615,7 @@ int ss_cgroups_resolve(struct ss_cgroups *c, const char *path, uint64_t *id, int
 	struct statfs sfs;
 	struct stat st;
 	int len;
+	const char *shown = c->known_as ? c->known_as : c->mount;
 
 	if (!path || !*path) {
 		snprintf(err, n, "empty cgroup path");
@@ -573,6 +627,9 @@ int ss_cgroups_resolve(struct ss_cgroups *c, const char *path, uint64_t *id, int
 	}
 	if (path[0] == '/' && cg_under(path, c->mount)) {
 		len = snprintf(fs, sizeof(fs), "%s", path);
+	} else if (c->known_as && path[0] == '/' && cg_under(path, c->known_as)) {
+		/* the mount's path in the other namespace, as users know it */
+		len = snprintf(fs, sizeof(fs), "%s%s", c->mount, path + strlen(c->known_as));
 	} else {
 		/* Relative to the root; a path as ss_cgroups_path prints it
 		 * starts with the mount's root when a subtree is mounted. */
@@ -586,19 +643,28 @@ int ss_cgroups_resolve(struct ss_cgroups *c, const char *path, uint64_t *id, int
 		snprintf(err, n, "%s: path too long", path);
 		return -1;
 	}
-	if (!realpath(fs, real)) {
+	if (c->known_as) {
+		/* realpath would turn /proc/self/fd/N into a path of the
+		 * other namespace: take the path as it is, with no way up. */
+		if (strstr(fs, "/../") || (len >= 3 && !strcmp(fs + len - 3, "/.."))) {
+			snprintf(err, n, "%s: '..' is not allowed here", path);
+			return -1;
+		}
+		memcpy(real, fs, (size_t)len + 1);
+	}
+	if (c->known_as ? stat(real, &st) != 0 : !realpath(fs, real)) {
 		int e = errno;
 
 		/* An existing directory elsewhere: say where cgroup2 is. */
 		if (e == ENOENT && path[0] == '/' && !stat(path, &st))
 			snprintf(err, n, "%s: not a cgroup2 directory (cgroup2 is mounted at %s)",
-				 path, c->mount);
+				 path, shown);
 		else
 			snprintf(err, n, "%s: %s", path, strerror(e));
 		return -1;
 	}
 	if (!cg_under(real, c->mount)) {
-		snprintf(err, n, "%s: outside the cgroup2 hierarchy mounted at %s", path, c->mount);
+		snprintf(err, n, "%s: outside the cgroup2 hierarchy mounted at %s", path, shown);
 		return -1;
 	}
 	if (stat(real, &st) || statfs(real, &sfs)) {
@@ -606,7 +672,7 @@ int ss_cgroups_resolve(struct ss_cgroups *c, const char *path, uint64_t *id, int
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
-		snprintf(err, n, "%s: not a cgroup2 directory (cgroup2 is mounted at %s)", path, c->mount);
+		snprintf(err, n, "%s: not a cgroup2 directory (cgroup2 is mounted at %s)", path, shown);
 		return -1;
 	}
 	*id = st.st_ino;

@@ -100,7 +100,7 @@ static const struct {
 	[SS_C_BAD_IPV6] = { "synscope_unparsed_packets_total", "reason=\"bad_ipv6\"", NULL },
 	[SS_C_BAD_TCP] = { "synscope_unparsed_packets_total", "reason=\"bad_tcp\"", NULL },
 	[SS_C_FILTERED] = { "synscope_filtered_segments_total", NULL,
-			    "TCP segments excluded by --port or --host." },
+			    "TCP segments excluded by --port or --host, and SYNs, SYN-ACKs and RSTs by --cgroup." },
 	[SS_C_SYN] = { "synscope_segments_total", "kind=\"syn\"",
 		       "TCP segments by kind: SYN, SYN-ACK, the ACK that completes a "
 		       "handshake, RST, FIN." },

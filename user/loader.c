@@ -14,7 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <sys/socket.h>
 #include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
@@ -68,6 +71,7 @@ int ss_loader_load(struct ss_loader *l, const struct ss_options *o, char *err, s
 	int i, e;
 
 	memset(l, 0, sizeof(*l));
+	l->link_watch_fd = -1;
 	l->ncpus = libbpf_num_possible_cpus();
 	if (l->ncpus <= 0)
 		return fail(err, n, "cannot count CPUs: %s", strerror(-l->ncpus));
@@ -95,6 +99,8 @@ int ss_loader_load(struct ss_loader *l, const struct ss_options *o, char *err, s
 	s->rodata->cfg_event_rate = o->event_rate;
 	s->rodata->cfg_flood = o->top;
 	s->rodata->cfg_snaplen = o->write_file ? o->snaplen : 0;
+	s->rodata->cfg_cgroup_id = o->cgroup_id;
+	s->rodata->cfg_cgroup_level = (__u32)o->cgroup_level;
 	/* The pending table's hash key: secret, so that spoofed flows cannot
 	 * be aimed at one set (bpf/decide.h). */
 	if (o->pend_key[0] || o->pend_key[1])
@@ -265,8 +271,19 @@ int ss_loader_attach(struct ss_loader *l, const char *ifname, enum ss_mode mode,
 		return fail(err, n, "no such interface '%s'", ifname);
 	if (l->natt + 2 > SS_MAX_ATTACH)
 		return fail(err, n, "too many attachments");
-	/* On lo every packet is sent and received: hook ingress only. */
+	/* On lo every packet is sent and received: hook it once. tc egress,
+	 * where a packet still has its socket (the cgroups of whowhy.h);
+	 * XDP only when asked for, which sees it on receive. */
 	is_lo = strcmp(ifname, "lo") == 0;
+	if (is_lo && mode != SS_MODE_XDP) {
+		e = attach_tc(l, ifindex, ifname, 1);
+		if (e == -EPERM || e == -EACCES)
+			return fail(err, n, "permission denied attaching to %s: needs CAP_NET_ADMIN", ifname);
+		if (e)
+			return fail(err, n, "cannot attach tc egress to %s: %s", ifname, strerror(-e));
+		test_stop("attaching");
+		return 0;
+	}
 
 	if (mode == SS_MODE_XDP || (mode == SS_MODE_AUTO && !is_lo)) {
 		e = attach_xdp(l, ifindex, ifname);
@@ -300,10 +317,159 @@ int ss_loader_attach_all(struct ss_loader *l, const struct ss_options *o, char *
 {
 	int i;
 
+	enum ss_mode mode = o->mode;
+
+	if (o->any_iface)
+		return ss_loader_attach_any(l, mode, err, n);
 	for (i = 0; i < o->nifaces; i++)
-		if (ss_loader_attach(l, o->ifaces[i], o->mode, err, n))
+		if (ss_loader_attach(l, o->ifaces[i], mode, err, n))
 			return -1;
 	return 0;
+}
+
+/* ---- -i any: every interface, present and future ------------------------- */
+
+static int attached(const struct ss_loader *l, int ifindex)
+{
+	int i;
+
+	for (i = 0; i < l->natt; i++)
+		if (l->att[i].ifindex == ifindex)
+			return 1;
+	return 0;
+}
+
+/* An interface that went: its links are gone with it; close ours. */
+static void forget(struct ss_loader *l, int ifindex)
+{
+	int i, j = 0;
+
+	for (i = 0; i < l->natt; i++) {
+		struct ss_attachment *a = &l->att[i];
+
+		if (a->ifindex != ifindex) {
+			l->att[j++] = *a;
+			continue;
+		}
+		if (a->link)
+			bpf_link__destroy(a->link);
+		if (a->link_fd >= 0)
+			close(a->link_fd);
+	}
+	l->natt = j;
+}
+
+/* Attach one interface found by -i any. At start a failure ends the run,
+ * as with -i; later it is a line on stderr and the trace goes on. */
+static int attach_found(struct ss_loader *l, int ifindex, const char *name, int later,
+			char *err, size_t n)
+{
+	char why[256];
+
+	if (attached(l, ifindex))
+		return 0;
+	if (ss_loader_attach(l, name, l->any_mode, why, sizeof(why))) {
+		/* it may have gone again already */
+		if ((int)if_nametoindex(name) != ifindex)
+			return 0;
+		l->any_skipped++;
+		if (!later)
+			return fail(err, n, "-i any: %s", why);
+		fprintf(stderr, "synscope: -i any: not tracing new interface %s: %s\n", name, why);
+		return 0;
+	}
+	if (later)
+		fprintf(stderr, "synscope: -i any: tracing new interface %s\n", name);
+	return 1;
+}
+
+int ss_loader_attach_any(struct ss_loader *l, enum ss_mode mode, char *err, size_t n)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	struct if_nameindex *ifs, *i;
+	int fd;
+
+	l->any_mode = mode;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		if (fd >= 0)
+			close(fd);
+		return fail(err, n, "-i any: cannot watch for new interfaces (rtnetlink): %s",
+			    strerror(errno));
+	}
+	l->link_watch_fd = fd;
+	ifs = if_nameindex();
+	if (!ifs)
+		return fail(err, n, "-i any: cannot list interfaces: %s", strerror(errno));
+	for (i = ifs; i->if_index; i++)
+		if (attach_found(l, (int)i->if_index, i->if_name, 0, err, n) < 0) {
+			if_freenameindex(ifs);
+			return -1;
+		}
+	if_freenameindex(ifs);
+	if (!l->natt)
+		return fail(err, n, "-i any: no interface to trace");
+	return 0;
+}
+
+/* Every interface again: after the watch lost messages (ENOBUFS). */
+static int rescan(struct ss_loader *l)
+{
+	struct if_nameindex *ifs, *i;
+	int added = 0, k;
+	char name[IF_NAMESIZE];
+
+	for (k = l->natt - 1; k >= 0; k--)
+		if (k < l->natt && !if_indextoname((unsigned)l->att[k].ifindex, name))
+			forget(l, l->att[k].ifindex);
+	ifs = if_nameindex();
+	if (!ifs)
+		return 0;
+	for (i = ifs; i->if_index; i++)
+		added += attach_found(l, (int)i->if_index, i->if_name, 1, NULL, 0) > 0;
+	if_freenameindex(ifs);
+	return added;
+}
+
+int ss_loader_watch(struct ss_loader *l)
+{
+	char buf[16384] __attribute__((aligned(4)));
+	int added = 0;
+	ssize_t len;
+
+	if (l->link_watch_fd < 0)
+		return 0;
+	while ((len = recv(l->link_watch_fd, buf, sizeof(buf), 0)) != 0) {
+		struct nlmsghdr *h;
+
+		if (len < 0) {
+			if (errno == ENOBUFS)
+				added += rescan(l);
+			else if (errno != EINTR)
+				break;             /* EAGAIN: nothing more */
+			continue;
+		}
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
+			struct ifinfomsg *ifi = NLMSG_DATA(h);
+			char name[IF_NAMESIZE];
+
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+				continue;
+			if (h->nlmsg_type == RTM_DELLINK) {
+				if (attached(l, ifi->ifi_index)) {
+					if (if_indextoname((unsigned)ifi->ifi_index, name))
+						continue; /* a change, not a removal */
+					forget(l, ifi->ifi_index);
+					fprintf(stderr, "synscope: -i any: interface %d is gone\n",
+						ifi->ifi_index);
+				}
+			} else if (h->nlmsg_type == RTM_NEWLINK && !attached(l, ifi->ifi_index) &&
+				   if_indextoname((unsigned)ifi->ifi_index, name)) {
+				added += attach_found(l, ifi->ifi_index, name, 1, NULL, 0) > 0;
+			}
+		}
+	}
+	return added;
 }
 
 static const char *xdp_mode_name(int ifindex)
@@ -351,10 +517,18 @@ const char *ss_loader_lost_iface(const struct ss_loader *l)
 {
 	int i;
 
+	if (l->link_watch_fd >= 0)
+		return NULL;
+
 	for (i = 0; i < l->natt; i++)
 		if ((int)if_nametoindex(l->att[i].ifname) != l->att[i].ifindex)
 			return l->att[i].ifname;
 	return NULL;
+}
+
+int ss_loader_owned_fd(const struct ss_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.owned_ends);
 }
 
 int ss_loader_ringbuf_fd(const struct ss_loader *l)
@@ -409,10 +583,14 @@ static int probe_maps(void *loader)
 	return ss_loader_counters(l, c);
 }
 
-/* Classic tc filters are removed by netlink, which needs CAP_NET_ADMIN. */
+/* Classic tc filters are removed by netlink, which needs CAP_NET_ADMIN;
+ * so does attaching the interfaces -i any finds later. */
 static int uses_netlink(const struct ss_loader *l)
 {
 	int i;
+
+	if (l->link_watch_fd >= 0)
+		return 1;
 
 	for (i = 0; i < l->natt; i++)
 		if (l->att[i].hook == SS_HOOK_TC_IN || l->att[i].hook == SS_HOOK_TC_OUT)
@@ -459,6 +637,9 @@ void ss_loader_close(struct ss_loader *l)
 	for (i = l->natt - 1; i >= 0; i--)
 		detach(&l->att[i]);
 	l->natt = 0;
+	if (l->link_watch_fd > 0)
+		close(l->link_watch_fd);
+	l->link_watch_fd = -1;
 	if (l->pend)
 		munmap(l->pend, (size_t)SS_PEND_SETS * sizeof(struct ss_pend_set));
 	l->pend = NULL;

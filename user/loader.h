@@ -25,7 +25,8 @@ struct ss_attachment {
 	uint32_t tc_handle, tc_priority;
 };
 
-#define SS_MAX_ATTACH (SS_MAX_IFACES * 2)
+/* -i any may find many interfaces; -i lists at most SS_MAX_IFACES. */
+#define SS_MAX_ATTACH 256
 
 struct synscope_bpf;
 struct ring_buffer;
@@ -37,6 +38,11 @@ struct ss_loader {
 	int ncpus;
 	struct ss_pend_set *pend;      /* the pending table, mapped */
 	uint64_t pend_key[2];          /* its hash key */
+	/* -i any: the rtnetlink socket that announces new interfaces (-1:
+	 * none), the mode to attach them in, what could not be attached */
+	int link_watch_fd;
+	enum ss_mode any_mode;
+	uint64_t any_skipped;
 };
 
 /* Open, configure from the options, load. err gets one line on failure. */
@@ -46,11 +52,22 @@ int ss_loader_attach(struct ss_loader *l, const char *ifname, enum ss_mode mode,
 		     char *err, size_t n);
 /* Attach to every -i interface in o->mode. */
 int ss_loader_attach_all(struct ss_loader *l, const struct ss_options *o, char *err, size_t n);
+/* -i any: attach every interface the namespace has now, and open the
+ * rtnetlink watch (before listing them, so none slips between the two)
+ * that ss_loader_watch reads. */
+int ss_loader_attach_any(struct ss_loader *l, enum ss_mode mode, char *err, size_t n);
+/* -i any: attach the interfaces that appeared since the last call and
+ * forget those that went; each change is a line on stderr. Never blocks.
+ * Returns how many were attached. */
+int ss_loader_watch(struct ss_loader *l);
 /* Human description of what is attached, e.g. "veth0: xdp(native) in, tcx out". */
 void ss_loader_describe(const struct ss_loader *l, char *buf, size_t n);
-/* Name of an interface that is gone or changed index, or NULL. */
+/* Name of an interface that is gone or changed index, or NULL (always
+ * NULL with -i any, where interfaces come and go). */
 const char *ss_loader_lost_iface(const struct ss_loader *l);
 int ss_loader_ringbuf_fd(const struct ss_loader *l);
+/* --cgroup: the owned_ends map (cgfilter.h). */
+int ss_loader_owned_fd(const struct ss_loader *l);
 /* Sum the per-CPU counters. */
 int ss_loader_counters(const struct ss_loader *l, uint64_t out[SS_C_MAX]);
 /* Clear the pending table's stale slots (now: CLOCK_MONOTONIC ns); the

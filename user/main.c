@@ -25,6 +25,8 @@
 #include "privs.h"
 #include "ring.h"
 #include "tcpstat.h"
+#include "cgfilter.h"
+#include "cgroup.h"
 #include "whowhy.h"
 
 static volatile sig_atomic_t exiting;
@@ -69,7 +71,7 @@ static void on_record(const struct hs_record *r, void *arg)
 	struct live *lv = arg;
 
 	ss_whowhy_explain(lv->ww, r, &lv->why);
-	ss_out_record(&lv->out, r);
+	ss_out_record(&lv->out, r, lv->ww ? &lv->why : NULL);
 	if (lv->exp)
 		ss_exporter_record(lv->exp, r, &lv->why);
 	if (lv->o->count && ++lv->records >= lv->o->count)
@@ -156,6 +158,7 @@ static int run_live(const struct ss_options *o)
 	struct live lv = { .o = o };
 	struct ss_fleet fl = { 0 };
 	struct ss_tcpstat_reader *tcp = NULL;
+	struct ss_cgfilter *cgf = NULL;
 	uint64_t counters[SS_C_MAX], start, last_check, last_sweep, now, sweep_ns, pending = 0;
 	const char *lost = NULL;
 	char err[256], desc[512];
@@ -204,6 +207,12 @@ static int run_live(const struct ss_options *o)
 		fprintf(stderr, "synscope: %s\n", err);
 		goto out;
 	}
+	/* --cgroup: the subtree's sockets known before the first packet. */
+	if (o->cgroup_id &&
+	    !(cgf = ss_cgfilter_new(o->cgroup_id, ss_loader_owned_fd(&l), err, sizeof(err)))) {
+		fprintf(stderr, "synscope: %s\n", err);
+		goto out;
+	}
 	if (attach_all(&l, o))
 		goto out;
 	traced = 1;
@@ -230,6 +239,8 @@ static int run_live(const struct ss_options *o)
 			goto out;
 		}
 		now = ss_now_ns(CLOCK_MONOTONIC);
+		ss_loader_watch(&l);
+		ss_cgfilter_refresh(cgf, now);
 		ss_whowhy_sample(lv.ww, now, 0);
 		if (now > SS_ADVANCE_SLACK_NS)
 			hs_advance(lv.eng, now - SS_ADVANCE_SLACK_NS);
@@ -288,6 +299,7 @@ out:
 		ss_ring_close(&ring);
 	ss_fleet_stop(&fl);
 	ss_whowhy_free(lv.ww);
+	ss_cgfilter_free(cgf);
 	ss_tcpstat_close(tcp);
 	ss_loader_close(&l);
 	hs_free(lv.eng);
@@ -316,6 +328,18 @@ int main(int argc, char **argv)
 	if (o.metrics_addr && ss_metrics_check_spec(o.metrics_addr, err, sizeof(err))) {
 		fprintf(stderr, "synscope: %s\n", err);
 		return 2;
+	}
+	/* --cgroup names a cgroup2 directory, checked like any option. */
+	if (o.cgroup_path) {
+		struct ss_cgroups *cg = ss_cgroups_open();
+
+		if (!cg || ss_cgroups_resolve(cg, o.cgroup_path, &o.cgroup_id, &o.cgroup_level,
+					      err, sizeof(err))) {
+			fprintf(stderr, "synscope: --cgroup %s\n", cg ? err : "out of memory");
+			ss_cgroups_close(cg);
+			return 2;
+		}
+		ss_cgroups_close(cg);
 	}
 	/* stdio is for top's intervals and --help: line-buffered even into a
 	 * pipe, so `synscope top -o json | jq` is live. Records go through

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "output.h"
+#include "whowhy.h"
 #include "p0f.h"
 #include "parse.h"
 
@@ -361,6 +362,102 @@ static void json_latency(char **pp, const char *key, size_t key_len, int64_t us)
 	*pp = p;
 }
 
+#define PUT_LIT(p, s) (memcpy(p, s, sizeof(s) - 1), (p) += sizeof(s) - 1)
+
+/* ,"key":"escaped s" — s is a path or a basis, at most PATH_MAX. */
+static void json_kv(struct ss_wbuf *w, const char *key, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > 4096)
+		n = 4096;
+	wb_room(w, strlen(key) + 6 * n + 8);
+	{
+		char *p = wb_tail(w), tmp[4097];
+
+		memcpy(tmp, s, n);
+		tmp[n] = '\0';
+		PUT_LIT(p, ",\"");
+		memcpy(p, key, strlen(key));
+		p += strlen(key);
+		PUT_LIT(p, "\":\"");
+		p += fmt_json_body(p, tmp);
+		*p++ = '"';
+		w->len = (size_t)(p - w->buf);
+	}
+}
+
+/* Who and why (whowhy.h), only the fields that are known: live traces
+ * have them, offline records none, so -r output is unchanged. */
+static void json_why(struct ss_wbuf *w, const struct ss_why *y)
+{
+	if (y->client_cgroup_id) {
+		wb_lit(w, ",\"client_cgroup_id\":");
+		wb_u64(w, y->client_cgroup_id);
+	}
+	if (y->client_cgroup)
+		json_kv(w, "client_cgroup", y->client_cgroup);
+	if (y->client_unit)
+		json_kv(w, "client_unit", y->client_unit);
+	if (y->server_cgroup_id) {
+		wb_lit(w, ",\"server_cgroup_id\":");
+		wb_u64(w, y->server_cgroup_id);
+	}
+	if (y->server_cgroup)
+		json_kv(w, "server_cgroup", y->server_cgroup);
+	if (y->server_unit)
+		json_kv(w, "server_unit", y->server_unit);
+	if (ss_cause_name(y->cause)) {
+		json_kv(w, "cause", ss_cause_name(y->cause));
+		if (y->cause_basis)
+			json_kv(w, "cause_basis", y->cause_basis);
+	}
+	if (y->synack_cookie) {
+		wb_lit(w, ",\"synack_cookie\":true");
+		if (y->cookie_basis)
+			json_kv(w, "cookie_basis", y->cookie_basis);
+	}
+}
+
+/* "  client-cgroup PATH (UNIT)": a cgroup that is gone by its id. */
+static void text_cgroup(struct ss_wbuf *w, const char *label, uint64_t id, const char *path,
+			const char *unit)
+{
+	if (!id)
+		return;
+	wb_lit(w, "  ");
+	wb_str(w, label);
+	wb_char(w, ' ');
+	if (path) {
+		wb_mem(w, path, strnlen(path, 4096));
+	} else {
+		wb_lit(w, "id:");
+		wb_u64(w, id);
+	}
+	if (unit) {
+		wb_lit(w, " (");
+		wb_mem(w, unit, strnlen(unit, 4096));
+		wb_char(w, ')');
+	}
+}
+
+static void text_why(struct ss_wbuf *w, const struct ss_why *y)
+{
+	text_cgroup(w, "client-cgroup", y->client_cgroup_id, y->client_cgroup, y->client_unit);
+	text_cgroup(w, "server-cgroup", y->server_cgroup_id, y->server_cgroup, y->server_unit);
+	if (ss_cause_name(y->cause)) {
+		wb_lit(w, "  cause ");
+		wb_str(w, ss_cause_name(y->cause));
+		if (y->cause_basis) {
+			wb_lit(w, " (");
+			wb_mem(w, y->cause_basis, strnlen(y->cause_basis, 4096));
+			wb_char(w, ')');
+		}
+	}
+	if (y->synack_cookie)
+		wb_lit(w, "  syn-cookie (inferred)");
+}
+
 static uint64_t record_ts(const struct hs_record *r)
 {
 	if (r->have_syn)
@@ -370,7 +467,6 @@ static uint64_t record_ts(const struct hs_record *r)
 	return r->end_ts;
 }
 
-#define PUT_LIT(p, s) (memcpy(p, s, sizeof(s) - 1), (p) += sizeof(s) - 1)
 
 static void line_end(struct ss_out *o)
 {
@@ -378,7 +474,7 @@ static void line_end(struct ss_out *o)
 		wb_flush(&o->w);
 }
 
-void ss_out_record(struct ss_out *o, const struct hs_record *r)
+void ss_out_record(struct ss_out *o, const struct hs_record *r, const struct ss_why *why)
 {
 	int64_t t = (int64_t)record_ts(r) + o->ts_offset_ns;
 	const struct ss_out_if *ifc = iface(o, r->ifindex);
@@ -417,6 +513,8 @@ void ss_out_record(struct ss_out *o, const struct hs_record *r)
 		PUT_LIT(p, ",\"synack_retrans\":");
 		p += fmt_u64(p, r->synack_retrans);
 		w->len = (size_t)(p - w->buf);
+		if (why)
+			json_why(w, why);
 		json_side(o, "syn", 3, r->have_syn, &r->syn, r->family, 0);
 		json_side(o, "synack", 6, r->have_synack, &r->synack, r->family,
 			  r->have_syn && (r->syn.walk.present & SS_OPT_MSS) ? r->syn.walk.mss : 0);
@@ -451,6 +549,8 @@ void ss_out_record(struct ss_out *o, const struct hs_record *r)
 		wb_u64(w, r->syn_retrans);
 		wb_char(w, '/');
 		wb_u64(w, r->synack_retrans);
+		if (why)
+			text_why(w, why);
 		wb_char(w, '\n');
 		line_end(o);
 	}

@@ -12,6 +12,7 @@
 
 struct ss_p0f_db;
 struct ss_p0f_cache;
+struct ss_why;
 
 /* An interface's name, ready to print. */
 struct ss_out_if {
@@ -53,7 +54,8 @@ void ss_out_free(struct ss_out *o);
 int ss_out_load_p0f(struct ss_out *o, const char *path, char *err, size_t n);
 /* Write out what is buffered: 0, or -errno of the first failed write. */
 int ss_out_flush(struct ss_out *o);
-void ss_out_record(struct ss_out *o, const struct hs_record *r);
+/* why: the record's cgroups and cause (whowhy.h), NULL: none (offline). */
+void ss_out_record(struct ss_out *o, const struct hs_record *r, const struct ss_why *why);
 /* A SYN or SYN-ACK must be the struct ss_event of a struct ss_event_syn. */
 void ss_out_packet(struct ss_out *o, const struct ss_event *e);
 /* Exit summary (text, to f). counters may be NULL (no kernel). */

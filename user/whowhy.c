@@ -40,18 +40,6 @@ struct ss_whowhy {
 	char cause_basis[160], cookie_basis[224];
 };
 
-static const char *const cause_names[SS_CAUSE_MAX] = {
-	[SS_CAUSE_NONE] = NULL,
-	[SS_CAUSE_ACCEPT_QUEUE] = "accept queue full",
-	[SS_CAUSE_SYN_COOKIES] = "syn cookies",
-	[SS_CAUSE_SYN_QUEUE] = "syn queue full",
-};
-
-const char *ss_cause_name(enum ss_cause c)
-{
-	return c > SS_CAUSE_NONE && c < SS_CAUSE_MAX ? cause_names[c] : NULL;
-}
-
 struct ss_whowhy *ss_whowhy_new(int cgroups, struct ss_tcpstat_reader *tcp, uint64_t timeout_ns)
 {
 	struct ss_whowhy *w = calloc(1, sizeof(*w));

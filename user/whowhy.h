@@ -62,7 +62,17 @@ int ss_whowhy_totals(const struct ss_whowhy *w, struct ss_tcpstat *first, struct
  * +3, ..." on f (nothing without samples). */
 void ss_whowhy_summary(const struct ss_whowhy *w, FILE *f);
 
-const char *ss_cause_name(enum ss_cause c);
+/* Inline so the writers (output.c) print causes without linking the
+ * lookups; NULL for none. */
+static inline const char *ss_cause_name(enum ss_cause c)
+{
+	switch (c) {
+	case SS_CAUSE_ACCEPT_QUEUE: return "accept queue full";
+	case SS_CAUSE_SYN_COOKIES:  return "syn cookies";
+	case SS_CAUSE_SYN_QUEUE:    return "syn queue full";
+	default:                    return NULL;
+	}
+}
 
 /* For tests: keep a sample of statistics read elsewhere (enables causes). */
 void ss_whowhy_add_sample(struct ss_whowhy *w, uint64_t ts_ns, const struct ss_tcpstat *st);
