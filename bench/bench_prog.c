@@ -128,18 +128,28 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 
 /* Per-CPU counters summed, from the fds of the `percpu` and `not_tcp`
  * maps (ss_counters_sum() in include/synscope.h). */
+/* Every interface slot's counters (include/synscope.h), summed. */
 static void read_counters_fd(int pc_fd, int nt_fd, int ncpus, uint64_t sum[SS_C_MAX])
 {
 	struct ss_percpu *pc = calloc(ncpus, sizeof(*pc));
 	uint64_t *nt = calloc((size_t)ncpus * (SS_PARSE_BAD_TCP + 1), sizeof(uint64_t));
-	uint32_t k = 0;
+	uint64_t one[SS_C_MAX];
+	uint32_t slot, r, k;
+	int i;
 
 	memset(sum, 0, sizeof(uint64_t) * SS_C_MAX);
-	if (pc && nt && bpf_map_lookup_elem(pc_fd, &k, pc) == 0) {
-		for (k = 1; k <= SS_PARSE_BAD_TCP; k++)
-			if (bpf_map_lookup_elem(nt_fd, &k, nt + (size_t)k * ncpus))
+	for (slot = 0; pc && nt && slot < SS_IF_SLOTS; slot++) {
+		if (bpf_map_lookup_elem(pc_fd, &slot, pc))
+			break;
+		memset(nt, 0, (size_t)ncpus * (SS_PARSE_BAD_TCP + 1) * sizeof(uint64_t));
+		for (r = 1; r <= SS_PARSE_BAD_TCP; r++) {
+			k = slot * (SS_PARSE_BAD_TCP + 1) + r;
+			if (bpf_map_lookup_elem(nt_fd, &k, nt + (size_t)r * ncpus))
 				break;
-		ss_counters_sum(pc, nt, ncpus, sum);
+		}
+		ss_counters_sum(pc, nt, ncpus, one);
+		for (i = 0; i < SS_C_MAX; i++)
+			sum[i] += one[i];
 	}
 	free(pc);
 	free(nt);

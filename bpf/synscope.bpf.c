@@ -43,12 +43,19 @@ const volatile __u8 cfg_flood = 0;
 const volatile __u64 cfg_cgroup_id = 0;
 const volatile __u32 cfg_cgroup_level = 0;
 
-/* Counters and the token bucket, per CPU: a plain increment is exact, a
- * CPU runs one program at a time (XDP in softirq, tc with bottom halves
- * off). One value, so each packet makes one map lookup. */
+/* Counters, per CPU and interface slot (if_slot), and the token bucket in
+ * slot 0: a plain increment is exact, a CPU runs one program at a time
+ * (XDP in softirq, tc with bottom halves off). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SS_IF_INDEXES);
+	__type(key, __u32);
+	__type(value, __u32);
+} if_slot SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, SS_IF_SLOTS);
 	__type(key, __u32);
 	__type(value, struct ss_percpu);
 } percpu SEC(".maps");
@@ -60,7 +67,7 @@ struct {
  * key. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SS_PARSE_BAD_TCP + 1);
+	__uint(max_entries, SS_IF_SLOTS * (SS_PARSE_BAD_TCP + 1));
 	__type(key, __u32);
 	__type(value, __u64);
 } not_tcp SEC(".maps");
@@ -399,7 +406,11 @@ static __always_inline int emit(void *ctx, int is_skb, const __u8 *data, const _
 	__u64 flags = 0;
 	__u32 size;
 
-	if (!take_token(pc, kind)) {
+	__u32 zero = 0;
+	/* the token bucket is slot 0's: --event-rate is for all interfaces */
+	struct ss_percpu *tb = bpf_map_lookup_elem(&percpu, &zero);
+
+	if (!tb || !take_token(tb, kind)) {
 		ss_inc(&pc->c[SS_C_SAMPLED_OUT]);
 		return 0;
 	}
@@ -464,7 +475,7 @@ static __always_inline void handle(void *ctx, const void *data, const void *data
 			       .src = is_skb ? SS_SRC_SKB : SS_SRC_XDP, .len = len, .off = 0 };
 	struct ss_decider x;
 	struct ss_percpu *pc;
-	__u32 zero = 0;
+	__u32 slot = 0, *sp;
 	/* Not zeroed: without CAP_PERFMON the verifier rejects any read of
 	 * stack bytes not written first, but every path writes all it reads
 	 * (the parser every field of pkt it returns SS_PARSE_TCP for). */
@@ -472,7 +483,10 @@ static __always_inline void handle(void *ctx, const void *data, const void *data
 	__u64 now = 0;
 	int res, kind;
 
-	pc = bpf_map_lookup_elem(&percpu, &zero);
+	sp = bpf_map_lookup_elem(&if_slot, &ifindex);
+	if (sp && *sp < SS_IF_SLOTS)
+		slot = *sp;
+	pc = bpf_map_lookup_elem(&percpu, &slot);
 	if (!pc)
 		return;
 	ss_inc(&pc->c[SS_C_PACKETS]);
@@ -483,7 +497,7 @@ static __always_inline void handle(void *ctx, const void *data, const void *data
 	asm volatile("" : : "r"(&pkt) : "memory");
 	res = ss_parse_eth(&c, &pkt);
 	if (res != SS_PARSE_TCP) {
-		__u32 key = res;
+		__u32 key = slot * (SS_PARSE_BAD_TCP + 1) + res;
 		__u64 *n = bpf_map_lookup_elem(&not_tcp, &key);
 
 		if (n)

@@ -231,6 +231,16 @@ struct ss_lpm_v6 {
 };
 
 /*
+ * Counters per interface: the loader gives each interface it attaches to
+ * a slot (1 .. SS_IF_SLOTS - 1) in the if_slot array, indexed by ifindex;
+ * slot 0 counts the rest (an ifindex past SS_IF_INDEXES, more interfaces
+ * than slots) and holds the token bucket of --event-rate for all. An
+ * array, not a hash: its lookup is a bound check and an add.
+ */
+#define SS_IF_SLOTS 64
+#define SS_IF_INDEXES 65536
+
+/*
  * --cgroup: the local endpoints of sockets in the subtree (an address of
  * zeros: a wildcard listener). Userspace keeps it from sock_diag (the
  * sockets there before the trace, listeners made since); the kernel adds

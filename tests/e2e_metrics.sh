@@ -695,6 +695,7 @@ PY
 		"$TMP/vs0.pc.json" "$TMP/vs1.pc.json" >"$TMP/all.pc.json"
 	rows=$(jq -r 'keys[] | select(startswith("synscope_packets_total{")) | capture("iface=(?<i>[^,}]*)").i' "$TMP/final.json" | tr '\n' ' ')
 	echo "# kernel counter rows: iface = $rows"
+	check_eq "1: kernel counters, a row per traced interface" "$rows" "vs0 vs1 "
 	for row in $rows; do
 		case "$row" in
 		all) ref=$TMP/all.pc.json ;;

@@ -150,6 +150,24 @@ int ss_loader_load(struct ss_loader *l, const struct ss_options *o, char *err, s
 	return 0;
 }
 
+/* The interface's counter slot, given at its first attachment. More
+ * interfaces than slots, or an ifindex past the array: slot 0, "other". */
+static void give_slot(struct ss_loader *l, int ifindex, const char *ifname)
+{
+	__u32 key = (__u32)ifindex, slot;
+	int i;
+
+	for (i = 1; i <= l->nslots; i++)
+		if (l->slot_if[i] == ifindex)
+			return;
+	if (l->nslots + 1 >= SS_IF_SLOTS || ifindex <= 0 || ifindex >= SS_IF_INDEXES)
+		return;
+	slot = (__u32)++l->nslots;
+	l->slot_if[slot] = ifindex;
+	snprintf(l->slot_name[slot], IF_NAMESIZE, "%s", ifname);
+	bpf_map_update_elem(bpf_map__fd(l->skel->maps.if_slot), &key, &slot, BPF_ANY);
+}
+
 static struct ss_attachment *new_att(struct ss_loader *l, enum ss_hook hook,
 				     int ifindex, const char *ifname)
 {
@@ -271,6 +289,8 @@ int ss_loader_attach(struct ss_loader *l, const char *ifname, enum ss_mode mode,
 		return fail(err, n, "no such interface '%s'", ifname);
 	if (l->natt + 2 > SS_MAX_ATTACH)
 		return fail(err, n, "too many attachments");
+	/* before the attach: its first packet is counted as its own */
+	give_slot(l, ifindex, ifname);
 	/* On lo every packet is sent and received: hook it once. tc egress,
 	 * where a packet still has its socket (the cgroups of whowhy.h);
 	 * XDP only when asked for, which sees it on receive. */
@@ -536,29 +556,85 @@ int ss_loader_ringbuf_fd(const struct ss_loader *l)
 	return bpf_map__fd(l->skel->maps.events);
 }
 
-int ss_loader_counters(const struct ss_loader *l, uint64_t out[SS_C_MAX])
+/* One slot's counters, summed over the CPUs. */
+static int slot_counters(const struct ss_loader *l, __u32 slot, struct ss_percpu *pc, uint64_t *nt,
+			 uint64_t out[SS_C_MAX])
 {
 	int pc_fd = bpf_map__fd(l->skel->maps.percpu), nt_fd = bpf_map__fd(l->skel->maps.not_tcp);
+	__u32 r, k;
+
+	if (bpf_map_lookup_elem(pc_fd, &slot, pc))
+		return -errno;
+	memset(nt, 0, (size_t)l->ncpus * (SS_PARSE_BAD_TCP + 1) * sizeof(uint64_t));
+	for (r = SS_PARSE_NOT_IP; r <= SS_PARSE_BAD_TCP; r++) {
+		k = slot * (SS_PARSE_BAD_TCP + 1) + r;
+		if (bpf_map_lookup_elem(nt_fd, &k, nt + (size_t)r * l->ncpus))
+			return -errno;
+	}
+	ss_counters_sum(pc, nt, l->ncpus, out);
+	return 0;
+}
+
+int ss_loader_counters_by_iface(const struct ss_loader *l, struct ss_iface_counters *rows, int max)
+{
 	struct ss_percpu *pc = calloc(l->ncpus, sizeof(*pc));
 	uint64_t *nt = calloc((size_t)l->ncpus * (SS_PARSE_BAD_TCP + 1), sizeof(uint64_t));
-	__u32 k = 0;
-	int ret = 0;
+	uint64_t other[SS_C_MAX], c[SS_C_MAX];
+	int n = 0, i, k, any = 0;
+
+	if (!pc || !nt) {
+		n = -ENOMEM;
+		goto out;
+	}
+	if ((n = slot_counters(l, 0, pc, nt, other)) < 0)
+		goto out;
+	for (i = 1; i <= l->nslots; i++) {
+		if ((k = slot_counters(l, (__u32)i, pc, nt, c)) < 0) {
+			n = k;
+			goto out;
+		}
+		if (n < max - 1) {
+			rows[n].ifindex = l->slot_if[i];
+			snprintf(rows[n].name, sizeof(rows[n].name), "%s", l->slot_name[i]);
+			memcpy(rows[n].c, c, sizeof(c));
+			n++;
+		} else {
+			for (k = 0; k < SS_C_MAX; k++)
+				other[k] += c[k];
+		}
+	}
+	for (k = 0; k < SS_C_MAX; k++)
+		any |= other[k] != 0;
+	if (any && n < max) {
+		rows[n].ifindex = 0;
+		snprintf(rows[n].name, sizeof(rows[n].name), "other");
+		memcpy(rows[n].c, other, sizeof(other));
+		n++;
+	}
+out:
+	free(pc);
+	free(nt);
+	return n;
+}
+
+int ss_loader_counters(const struct ss_loader *l, uint64_t out[SS_C_MAX])
+{
+	struct ss_percpu *pc = calloc(l->ncpus, sizeof(*pc));
+	uint64_t *nt = calloc((size_t)l->ncpus * (SS_PARSE_BAD_TCP + 1), sizeof(uint64_t));
+	uint64_t c[SS_C_MAX];
+	int ret = 0, i, k;
 
 	memset(out, 0, sizeof(uint64_t) * SS_C_MAX);
 	if (!pc || !nt) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (bpf_map_lookup_elem(pc_fd, &k, pc)) {
-		ret = -errno;
-		goto out;
-	}
-	for (k = SS_PARSE_NOT_IP; k <= SS_PARSE_BAD_TCP; k++)
-		if (bpf_map_lookup_elem(nt_fd, &k, nt + (size_t)k * l->ncpus)) {
-			ret = -errno;
+	for (i = 0; i <= l->nslots; i++) {
+		if ((ret = slot_counters(l, (__u32)i, pc, nt, c)) < 0)
 			goto out;
-		}
-	ss_counters_sum(pc, nt, l->ncpus, out);
+		for (k = 0; k < SS_C_MAX; k++)
+			out[k] += c[k];
+	}
 out:
 	free(pc);
 	free(nt);

@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <stdint.h>
 #include "options.h"
+#include "synscope.h"
 
 enum ss_hook {
 	SS_HOOK_XDP,       /* XDP link, ingress */
@@ -41,6 +42,10 @@ struct ss_loader {
 	/* -i any: the rtnetlink socket that announces new interfaces (-1:
 	 * none), the mode to attach them in, what could not be attached */
 	int link_watch_fd;
+	/* counter slots (SS_IF_SLOTS): slot i counts ifindex slot_if[i] */
+	int slot_if[SS_IF_SLOTS];
+	char slot_name[SS_IF_SLOTS][IF_NAMESIZE];
+	int nslots;
 	enum ss_mode any_mode;
 	uint64_t any_skipped;
 };
@@ -68,8 +73,17 @@ const char *ss_loader_lost_iface(const struct ss_loader *l);
 int ss_loader_ringbuf_fd(const struct ss_loader *l);
 /* --cgroup: the owned_ends map (cgfilter.h). */
 int ss_loader_owned_fd(const struct ss_loader *l);
-/* Sum the per-CPU counters. */
+/* Sum the per-CPU counters, of every interface. */
 int ss_loader_counters(const struct ss_loader *l, uint64_t out[SS_C_MAX]);
+/* The counters of each interface, as many rows as fit in max: ifindex,
+ * name, counters; the last row, ifindex 0 and name "other", for what has
+ * no slot of its own (only when it counted anything). Returns the rows. */
+struct ss_iface_counters {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	uint64_t c[SS_C_MAX];
+};
+int ss_loader_counters_by_iface(const struct ss_loader *l, struct ss_iface_counters *rows, int max);
 /* Clear the pending table's stale slots (now: CLOCK_MONOTONIC ns); the
  * live ones: half-open handshakes. */
 uint64_t ss_loader_sweep(struct ss_loader *l, uint64_t now_ns, uint64_t timeout_ns);
