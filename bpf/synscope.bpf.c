@@ -475,7 +475,7 @@ static __always_inline void handle(void *ctx, const void *data, const void *data
 			       .src = is_skb ? SS_SRC_SKB : SS_SRC_XDP, .len = len, .off = 0 };
 	struct ss_decider x;
 	struct ss_percpu *pc;
-	__u32 slot = 0, *sp;
+	__u32 slot, idx, *sp;
 	/* Not zeroed: without CAP_PERFMON the verifier rejects any read of
 	 * stack bytes not written first, but every path writes all it reads
 	 * (the parser every field of pkt it returns SS_PARSE_TCP for). */
@@ -483,9 +483,16 @@ static __always_inline void handle(void *ctx, const void *data, const void *data
 	__u64 now = 0;
 	int res, kind;
 
-	sp = bpf_map_lookup_elem(&if_slot, &ifindex);
-	if (sp && *sp < SS_IF_SLOTS)
-		slot = *sp;
+	/* One path on: a NULL check that returns (the masked index is always
+	 * in the array) and no branch on the slot, which would double the
+	 * verifier's states past its limit without CAP_PERFMON. An ifindex
+	 * past the array shares the slot of its low bits: userspace gives
+	 * slots below SS_IF_INDEXES only, so it is "other". */
+	idx = ifindex & (SS_IF_INDEXES - 1);
+	sp = bpf_map_lookup_elem(&if_slot, &idx);
+	if (!sp)
+		return;
+	slot = *sp & (SS_IF_SLOTS - 1);
 	pc = bpf_map_lookup_elem(&percpu, &slot);
 	if (!pc)
 		return;

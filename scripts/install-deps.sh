@@ -8,7 +8,8 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok
 for p in clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcmocka-dev \
 	 libpcap-dev make gcc pkg-config iproute2 tcpdump tshark ncat nftables \
 	 hping3 netsniff-ng jq strace libcap2-bin libdbus-1-dev libmicrohttpd-dev \
-	 p0f prometheus python3 python3-yaml bash-completion man-db; do
+	 p0f prometheus python3 python3-yaml bash-completion man-db nmap curl gzip \
+	 util-linux; do
 	have_pkg "$p" || need+=("$p")
 done
 # Sanitizer runtimes: gcc's for the parser tests under AddressSanitizer,
