@@ -35,6 +35,7 @@ include tests/whowhy.mk
 include tests/metrics.mk
 include tests/pcap_write.mk
 include bench/bench.mk
+include scripts/install.mk
 # make fuzz, the corpus and malformed-packet suites (tests/fuzz.mk)
 include tests/fuzz.mk
 

@@ -162,6 +162,7 @@ struct inst {
 	struct synscope_bpf *skel;
 	struct ring_buffer *rb;
 	struct ss_pend_set *pend;   /* the pending table, mapped */
+	__u64 *occ;                 /* its groups' counts, mapped */
 	int ncpus;
 };
 
@@ -210,6 +211,13 @@ static int inst_load(struct inst *in, const char *name, uint32_t ring_bytes, uin
 		in->pend = NULL;
 		return -1;
 	}
+	in->occ = mmap(NULL, (size_t)SS_PEND_OCC * sizeof(__u64), PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(s->maps.pend_occ), 0);
+	if (in->occ == MAP_FAILED) {
+		fprintf(stderr, "bench_prog: mmap of the pending counts: %s\n", strerror(errno));
+		in->occ = NULL;
+		return -1;
+	}
 	in->rb = ring_buffer__new(bpf_map__fd(s->maps.events), count_event, NULL, NULL);
 	if (!in->rb) {
 		fprintf(stderr, "bench_prog: ring buffer: %s\n", strerror(errno));
@@ -223,6 +231,9 @@ static void inst_free(struct inst *in)
 	if (in->pend)
 		munmap(in->pend, (size_t)SS_PEND_SETS * sizeof(struct ss_pend_set));
 	in->pend = NULL;
+	if (in->occ)
+		munmap(in->occ, (size_t)SS_PEND_OCC * sizeof(__u64));
+	in->occ = NULL;
 	ring_buffer__free(in->rb);
 	synscope_bpf__destroy(in->skel);
 	in->rb = NULL;
@@ -239,6 +250,7 @@ static void read_counters(const struct inst *in, uint64_t sum[SS_C_MAX])
 static void clear_pending(const struct inst *in)
 {
 	memset(in->pend, 0, (size_t)SS_PEND_SETS * sizeof(struct ss_pend_set));
+	memset(in->occ, 0, (size_t)SS_PEND_OCC * sizeof(__u64));
 }
 
 static void drain_now(const struct inst *in)

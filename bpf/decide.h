@@ -31,6 +31,9 @@
  *                                 the time of a SYN-ACK, ns
  *   struct ss_pend_set *ss_d_pend_set(struct ss_decider *x, __u32 index);
  *                                 the pending table's set (NULL: none)
+ *   __u64 *ss_d_pend_occ(struct ss_decider *x, __u32 group);
+ *                                 its group's count of used slots (NULL:
+ *                                 none kept, nothing is skipped)
  *
  * The pending table (struct ss_pend_set in include/synscope.h) replaces a
  * kernel LRU hash: a SYN-ACK's insert cost a lock shared by all CPUs and
@@ -191,11 +194,38 @@ SS_UNROLL
 	slot = ss_pend_way(set, victim);
 	seen = *slot;
 	old = __sync_lock_test_and_set(slot, id);
+	/* An empty slot filled: its group counts one more. No branch on
+	 * old, whose value the eviction check below still needs: the
+	 * verifier would walk the rest of the program once per outcome. */
+	{
+		__u64 *occ = ss_d_pend_occ(x, ss_pend_group(w->index));
+
+		if (occ)
+			__sync_fetch_and_add(occ, ss_is_zero(old));
+	}
 	/* What was lost: the live entry we chose, or, when another CPU wrote
 	 * the slot meanwhile (and counted what it replaced), its new entry;
 	 * nothing when an ACK took it or it was this entry. */
 	if (old == seen ? live : old != 0 && !SS_PEND_MATCH(old, key))
 		ss_inc(&x->c[SS_C_PEND_EVICTED]);
+}
+
+/* n slots of w's set emptied: its group's count goes down. */
+static __always_inline void ss_pend_emptied(struct ss_decider *x, const struct ss_pend_where *w,
+					    __u32 n)
+{
+	__u64 *occ = ss_d_pend_occ(x, ss_pend_group(w->index));
+
+	if (occ)
+		__sync_fetch_and_add(occ, -(__u64)n);   /* BPF has no atomic sub */
+}
+
+/* 0 when no slot of w's group is used: its set need not be read. */
+static __always_inline int ss_pend_maybe(struct ss_decider *x, const struct ss_pend_where *w)
+{
+	__u64 *occ = ss_d_pend_occ(x, ss_pend_group(w->index));
+
+	return !occ || *(volatile __u64 *)occ != 0;
 }
 
 /*
@@ -222,8 +252,10 @@ SS_UNROLL
 			slot = ss_pend_way(set, i);
 			*now_ns = ss_d_clock(x);
 			t = (__u32)(*now_ns >> x->tshift) & SS_PEND_T_MASK;
-			return __sync_val_compare_and_swap(slot, cur, 0) == cur &&
-			       ss_pend_age(cur, t) < x->live_t;
+			if (__sync_val_compare_and_swap(slot, cur, 0) != cur)
+				return 0;
+			ss_pend_emptied(x, w, 1);
+			return ss_pend_age(cur, t) < x->live_t;
 		}
 	}
 	return 0;
@@ -233,7 +265,7 @@ SS_UNROLL
 static __always_inline void ss_pend_drop(struct ss_decider *x, const struct ss_pend_where *w)
 {
 	struct ss_pend_set *set = ss_d_pend_set(x, w->index);
-	__u32 flow = w->tag >> 1;
+	__u32 flow = w->tag >> 1, n = 0;
 	__u64 cur;
 	int i;
 
@@ -243,8 +275,9 @@ SS_UNROLL
 	for (i = 0; i < SS_PEND_WAYS; i++) {
 		cur = set->w[i];
 		if (ss_pend_tag(cur) >> 1 == flow)
-			__sync_val_compare_and_swap(ss_pend_way(set, i), cur, 0);
+			n += __sync_val_compare_and_swap(ss_pend_way(set, i), cur, 0) == cur;
 	}
+	ss_pend_emptied(x, w, n);
 }
 
 /*
@@ -284,14 +317,15 @@ static __always_inline int ss_decide(struct ss_decider *x, const struct ss_pkt *
 	case SS_EV_RST:
 		ss_inc(&x->c[SS_C_RST]);
 		ss_pend_locate(x, pkt->saddr, pkt->daddr, pkt->sport, pkt->dport, pkt->family, &w);
-		ss_pend_drop(x, &w);
+		if (ss_pend_maybe(x, &w))
+			ss_pend_drop(x, &w);
 		return SS_EV_RST;
 	case SS_EV_FIN:
 		ss_inc(&x->c[SS_C_FIN]);
 		return 0;
 	case SS_EV_ACK:
 		ss_pend_locate(x, pkt->saddr, pkt->daddr, pkt->sport, pkt->dport, pkt->family, &w);
-		if (!ss_pend_take(x, &w, pkt->ack, now_ns))
+		if (!ss_pend_maybe(x, &w) || !ss_pend_take(x, &w, pkt->ack, now_ns))
 			return 0;
 		ss_inc(&x->c[SS_C_ACK_COMPLETE]);
 		return SS_EV_ACK;

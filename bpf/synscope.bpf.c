@@ -88,6 +88,16 @@ struct {
 	__type(value, struct ss_pend_set);
 } pend SEC(".maps");
 
+/* Its groups' counts of used slots (include/synscope.h). Mappable: the
+ * sweep in userspace moves them too. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SS_PEND_OCC);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);   /* an array's mapped elements are 8 bytes apart */
+} pend_occ SEC(".maps");
+
 /* Flood view: SYNs per destination address and port. Per-CPU, so the
  * hot target of a flood is counted without contention. */
 struct {
@@ -296,6 +306,12 @@ static __always_inline struct ss_pend_set *ss_d_pend_set(struct ss_decider *x, _
 {
 	(void)x;
 	return bpf_map_lookup_elem(&pend, &index);
+}
+
+static __always_inline __u64 *ss_d_pend_occ(struct ss_decider *x, __u32 group)
+{
+	(void)x;
+	return bpf_map_lookup_elem(&pend_occ, &group);
 }
 
 #include "decide.h"

@@ -183,6 +183,24 @@ struct ss_pend_set {
 	__u64 w[SS_PEND_WAYS];
 };
 
+/*
+ * How many slots are used in each group of SS_PEND_SETS / SS_PEND_OCC
+ * consecutive sets (pend_occ, 32 KiB): an ACK or a RST whose group is
+ * empty skips its set. On a busy host an established ACK's set is a
+ * random line of the 1 MiB table, a cache miss the test runs (one flow,
+ * hot lines) never show; the counts stay in cache. Every change of a
+ * slot between empty and used moves its count, atomically: the kernel's
+ * insert (after its exchange: the ACK it waits for can only come once
+ * the SYN-ACK's program has returned), the kernel's take and drop, and
+ * the sweep.
+ */
+#define SS_PEND_OCC_LOG2 12
+#define SS_PEND_OCC (1u << SS_PEND_OCC_LOG2)
+static inline __u32 ss_pend_group(__u32 set_index)
+{
+	return set_index >> (SS_PEND_SETS_LOG2 - SS_PEND_OCC_LOG2);
+}
+
 static inline __u32 ss_pend_tag(__u64 slot)
 {
 	return (__u32)(slot >> SS_PEND_TAG_SHIFT);
@@ -282,12 +300,13 @@ static inline void ss_counters_sum(const struct ss_percpu *pc, const uint64_t *n
 /*
  * Userspace's part of the table: clear the slots older than --timeout
  * (their handshakes have timed out; a slot's 12-bit time would otherwise
- * look young again after 4096 units) and return how many are live: the
+ * look young again after 4096 units), their groups' counts with them
+ * (occ: SS_PEND_OCC counts, or NULL), and return how many are live: the
  * half-open handshakes. A slot the kernel rewrote meanwhile is left as it
  * is (compare-and-swap).
  */
-static inline uint64_t ss_pend_sweep(struct ss_pend_set *sets, uint32_t nsets, uint64_t now_ns,
-				     uint8_t tshift, uint32_t live_t)
+static inline uint64_t ss_pend_sweep(struct ss_pend_set *sets, __u64 *occ, uint32_t nsets,
+				     uint64_t now_ns, uint8_t tshift, uint32_t live_t)
 {
 	uint32_t t = (uint32_t)(now_ns >> tshift) & SS_PEND_T_MASK, i, j;
 	uint64_t live = 0, cur;
@@ -299,8 +318,8 @@ static inline uint64_t ss_pend_sweep(struct ss_pend_set *sets, uint32_t nsets, u
 				continue;
 			if (ss_pend_age(cur, t) < live_t)
 				live++;
-			else
-				__sync_val_compare_and_swap(&sets[i].w[j], cur, 0);
+			else if (__sync_val_compare_and_swap(&sets[i].w[j], cur, 0) == cur && occ)
+				__atomic_fetch_sub(&occ[ss_pend_group(i)], 1, __ATOMIC_RELAXED);
 		}
 	return live;
 }

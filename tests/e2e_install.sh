@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/packaging.mk: make install into a DESTDIR of ours (never the real
+# scripts/install.mk: make install into a DESTDIR of ours (never the real
 # system), PREFIX=/usr, then what it put there (paths, modes, contents),
 # that the page reads with man -l and is found by name under the tree's
 # MANPATH, that the binary runs from there, that bash-completion loads the
@@ -10,7 +10,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 . tests/lib.sh
 
-MK=(make -s --no-print-directory -f Makefile -f tests/packaging.mk)
+MK=(make -s --no-print-directory)
 D=$TMP/root
 if [ ! -x build/synscope ]; then
 	echo "e2e_install: build/synscope is missing: build it first with 'make' (make deps installs what the build needs)" >&2

@@ -70,6 +70,7 @@ struct env {
 	struct synscope_bpf *skel;
 	struct ring_buffer *rb;
 	struct ss_pend_set *pend;       /* the pending table, mapped */
+	__u64 *occ;                     /* its groups' counts, mapped */
 	int ncpus;
 	struct ss_event_syn ev[MAX_EVENTS]; /* copied out by the last run (ev.e;
 					     * the rest for a SYN or SYN-ACK) */
@@ -137,6 +138,9 @@ static struct env *env_new(const struct cfg *cfg)
 	e->pend = mmap(NULL, (size_t)SS_PEND_SETS * sizeof(struct ss_pend_set),
 		       PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(s->maps.pend), 0);
 	assert_true(e->pend != MAP_FAILED);
+	e->occ = mmap(NULL, (size_t)SS_PEND_OCC * sizeof(__u64), PROT_READ | PROT_WRITE, MAP_SHARED,
+		      bpf_map__fd(s->maps.pend_occ), 0);
+	assert_true(e->occ != MAP_FAILED);
 	e->rb = ring_buffer__new(bpf_map__fd(s->maps.events), on_event, e, NULL);
 	assert_non_null(e->rb);
 	return e;
@@ -148,6 +152,7 @@ static void env_free(struct env *e)
 		return;
 	ring_buffer__free(e->rb);
 	munmap(e->pend, (size_t)SS_PEND_SETS * sizeof(struct ss_pend_set));
+	munmap(e->occ, (size_t)SS_PEND_OCC * sizeof(__u64));
 	synscope_bpf__destroy(e->skel);
 	free(e);
 }
@@ -821,6 +826,12 @@ static inline struct ss_pend_set *ss_d_pend_set(struct ss_decider *x, __u32 inde
 	return NULL;
 }
 
+static inline __u64 *ss_d_pend_occ(struct ss_decider *x, __u32 group)
+{
+	(void)x, (void)group;
+	return NULL;
+}
+
 #include "decide.h"
 
 /* Where the completing ACK of the handshake `ack` lives. */
@@ -837,20 +848,31 @@ static struct ss_pend_where where_of(const struct tp_flow *ack)
 }
 
 /* Used slots in the table, and where the only one is. */
+/* The used slots (the last one's set and way), checking on the way that
+ * every group's count (pend_occ) is the number of its used slots: what an
+ * ACK or a RST trusts when it skips an empty group. */
 static int pend_used(const struct env *e, __u32 *set, int *way)
 {
-	__u32 i;
+	__u32 i, g, in_group = 0;
 	int j, n = 0;
 
-	for (i = 0; i < SS_PEND_SETS; i++)
+	for (i = 0; i < SS_PEND_SETS; i++) {
 		for (j = 0; j < SS_PEND_WAYS; j++)
 			if (e->pend[i].w[j]) {
 				n++;
+				in_group++;
 				if (set)
 					*set = i;
 				if (way)
 					*way = j;
 			}
+		g = ss_pend_group(i);
+		if (i + 1 == SS_PEND_SETS || ss_pend_group(i + 1) != g) {
+			if (e->occ[g] != in_group)
+				fail_msg("group %u: count %llu, %u slots used", g, (unsigned long long)e->occ[g], in_group);
+			in_group = 0;
+		}
+	}
 	return n;
 }
 
@@ -1010,11 +1032,11 @@ static void test_pend_ages(void **state)
 	assert_int_equal(pend_used(e, NULL, NULL), SS_PEND_WAYS);
 
 	/* The sweep: one live (the ninth), seven stale ones cleared. */
-	assert_int_equal(ss_pend_sweep(e->pend, SS_PEND_SETS, now_ns(), 20, 3), 1);
+	assert_int_equal(ss_pend_sweep(e->pend, e->occ, SS_PEND_SETS, now_ns(), 20, 3), 1);
 	assert_int_equal(pend_used(e, NULL, NULL), 1);
 	ack = tp_flow_ack(&synack[SS_PEND_WAYS]);
 	EXPECT_EVENT(e, P_XDP, &ack, SS_EV_ACK, SS_C_ACK_COMPLETE, SS_C_EVENTS);
-	assert_int_equal(ss_pend_sweep(e->pend, SS_PEND_SETS, now_ns(), 20, 3), 0);
+	assert_int_equal(ss_pend_sweep(e->pend, e->occ, SS_PEND_SETS, now_ns(), 20, 3), 0);
 	env_free(e);
 }
 

@@ -187,6 +187,7 @@ struct ss_replay {
 	const struct ss_options *o;        /* --port, --host */
 	uint64_t counters[SS_C_MAX];
 	struct ss_pend_set *pend;          /* the kernel's pending table, SS_PEND_SETS */
+	__u64 *occ;                        /* and its groups' counts, SS_PEND_OCC */
 	uint8_t tshift;                    /* its time unit and --timeout in it */
 	uint32_t live_t;
 	uint64_t swept;                    /* capture clock of the last sweep */
@@ -253,6 +254,11 @@ static inline struct ss_pend_set *ss_d_pend_set(struct ss_decider *x, uint32_t i
 	return &x->r->pend[index];
 }
 
+static inline __u64 *ss_d_pend_occ(struct ss_decider *x, uint32_t group)
+{
+	return &x->r->occ[group];
+}
+
 #include "decide.h"
 
 static int replay_init(struct ss_replay *r, const struct ss_options *o)
@@ -263,9 +269,11 @@ static int replay_init(struct ss_replay *r, const struct ss_options *o)
 	r->live_t = ss_pend_live_t(o->timeout_ns, r->tshift);
 	r->scratch = malloc(SS_ETH_HDR_LEN + SS_MAX_CAPLEN);
 	r->pend = aligned_alloc(64, (size_t)SS_PEND_SETS * sizeof(*r->pend));
-	if (!r->scratch || !r->pend) {
+	r->occ = calloc(SS_PEND_OCC, sizeof(*r->occ));
+	if (!r->scratch || !r->pend || !r->occ) {
 		free(r->scratch);
 		free(r->pend);
+		free(r->occ);
 		return -1;
 	}
 	memset(r->pend, 0, (size_t)SS_PEND_SETS * sizeof(*r->pend));
@@ -276,8 +284,10 @@ static void replay_free(struct ss_replay *r)
 {
 	free(r->scratch);
 	free(r->pend);
+	free(r->occ);
 	r->scratch = NULL;
 	r->pend = NULL;
+	r->occ = NULL;
 }
 
 /*
@@ -373,7 +383,7 @@ static int replay_packet(struct ss_replay *r, const struct ss_frame *f, uint64_t
 static uint64_t replay_sweep(struct ss_replay *r, uint64_t now_ns)
 {
 	r->swept = now_ns;
-	return ss_pend_sweep(r->pend, SS_PEND_SETS, now_ns, r->tshift, r->live_t);
+	return ss_pend_sweep(r->pend, r->occ, SS_PEND_SETS, now_ns, r->tshift, r->live_t);
 }
 
 /* top's half-open at end_ns, as live top's: pending SYN-ACKs younger than

@@ -128,6 +128,12 @@ int ss_loader_load(struct ss_loader *l, const struct ss_options *o, char *err, s
 		l->pend = NULL;
 		return fail(err, n, "cannot map the pending table: %s", strerror(errno));
 	}
+	l->pend_occ = mmap(NULL, (size_t)SS_PEND_OCC * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+			   MAP_SHARED, bpf_map__fd(s->maps.pend_occ), 0);
+	if (l->pend_occ == MAP_FAILED) {
+		l->pend_occ = NULL;
+		return fail(err, n, "cannot map the pending table's counts: %s", strerror(errno));
+	}
 	for (i = 0; i < o->nhosts; i++) {
 		const struct ss_prefix *p = &o->hosts[i];
 		__u8 one = 1;
@@ -647,7 +653,8 @@ uint64_t ss_loader_sweep(struct ss_loader *l, uint64_t now_ns, uint64_t timeout_
 
 	if (!l->pend)
 		return 0;
-	return ss_pend_sweep(l->pend, SS_PEND_SETS, now_ns, tshift, ss_pend_live_t(timeout_ns, tshift));
+	return ss_pend_sweep(l->pend, l->pend_occ, SS_PEND_SETS, now_ns, tshift,
+			     ss_pend_live_t(timeout_ns, tshift));
 }
 
 /* A map read, to learn whether it still works with fewer capabilities. */
@@ -719,6 +726,9 @@ void ss_loader_close(struct ss_loader *l)
 	if (l->pend)
 		munmap(l->pend, (size_t)SS_PEND_SETS * sizeof(struct ss_pend_set));
 	l->pend = NULL;
+	if (l->pend_occ)
+		munmap(l->pend_occ, (size_t)SS_PEND_OCC * sizeof(uint64_t));
+	l->pend_occ = NULL;
 	synscope_bpf__destroy(l->skel);
 	l->skel = NULL;
 }

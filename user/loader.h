@@ -38,6 +38,7 @@ struct ss_loader {
 	int natt;
 	int ncpus;
 	struct ss_pend_set *pend;      /* the pending table, mapped */
+	__u64 *pend_occ;               /* its groups' counts, mapped */
 	uint64_t pend_key[2];          /* its hash key */
 	/* -i any: the rtnetlink socket that announces new interfaces (-1:
 	 * none), the mode to attach them in, what could not be attached */

@@ -1,7 +1,7 @@
-# make install / make uninstall, with the Makefile:
+# make install / make uninstall (included by the Makefile):
 #   make
-#   sudo make -f Makefile -f tests/packaging.mk install              # /usr/local
-#   make -f Makefile -f tests/packaging.mk install DESTDIR=$PWD/pkg PREFIX=/usr
+#   sudo make install                                 # /usr/local
+#   make install DESTDIR=$PWD/pkg PREFIX=/usr
 #
 #   $(DESTDIR)$(BINDIR)/synscope                 build/synscope, mode 0755
 #   $(DESTDIR)$(MANDIR)/man8/synscope.8.gz       man/synscope.8, gzip -9n, mode 0644
