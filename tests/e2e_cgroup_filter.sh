@@ -25,34 +25,11 @@ for need in jq ncat tshark tcpdump nsenter setpriv; do
 	command -v "$need" >/dev/null || { not_ok "missing $need"; finish; exit 1; }
 done
 
-CG_MOUNT=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
-if [ -z "$CG_MOUNT" ]; then
-	not_ok "no cgroup2 mount in /proc/self/mountinfo"
-	finish
-	exit 1
-fi
+need_cgroup2
 CG_NAME=synscope-cf-$$
 CG=$CG_MOUNT/$CG_NAME
-cg_cleanup() {
-	local d p
-	for d in "$CG/a" "$CG/b" "$CG/c" "$CG"; do
-		[ -d "$d" ] || continue
-		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-	done
-	sleep 0.2
-	rmdir "$CG/a" "$CG/b" "$CG/c" "$CG" 2>/dev/null
-}
-trap 'cg_cleanup; teardown' EXIT INT TERM
+trap 'cg_remove "$CG/a" "$CG/b" "$CG/c" "$CG"; teardown' EXIT INT TERM
 mkdir -p "$CG/a" "$CG/b" "$CG/c" || { not_ok "cannot make cgroups under $CG_MOUNT"; finish; exit 1; }
-
-# in_cgroup CGROUP NS cmd...: the cgroup first (ip netns exec would mount
-# its own /sys), then NS's network namespace.
-in_cgroup() {
-	local cg=$1 ns=$2
-	shift 2
-	bash -c 'echo $$ > "$1/cgroup.procs" && shift 2 && exec nsenter --net=/run/netns/"$0" "$@"' \
-		"$ns" "$cg" _ "$@"
-}
 
 setup_pair
 B_PORT=8080 C_PORT=8090 CLOSED=8081 N=4

@@ -779,9 +779,15 @@ if start_synscope "$NS_SRV" "$OUT" "$ERR" -i vs0 -o json --metrics "[::]:$P_HOST
 	in_srv timeout 30 python3 "$MX" bigline 127.0.0.1 $P_HOSTILE 127.0.0.4 1048576 40 >"$TMP/big.out" 2>&1 &
 	att+=($!)
 	BG_PIDS+=("${att[@]}")
-	bad=0 worst=0 n=0
+	bad=0 worst=0 n=0 held=0
 	end=$((SECONDS + 9))
 	while [ "$SECONDS" -lt "$end" ]; do
+		# What synscope holds of the idle attacker's connections: those
+		# with a socket of its process (the ones still in the kernel's
+		# accept queue are nobody's yet, and cost synscope nothing).
+		h=$(in_srv ss -Htnp state established "( sport = :$P_HOSTILE and dst 127.0.0.2 )" |
+			grep -c "pid=$SS_PID,")
+		[ "$h" -gt "$held" ] && held=$h
 		read -r code t <<<"$(scrape "$NS_SRV" $P_HOSTILE /dev/null)"
 		n=$((n + 1))
 		[ "$code" = 200 ] || bad=$((bad + 1))
@@ -794,9 +800,9 @@ if start_synscope "$NS_SRV" "$OUT" "$ERR" -i vs0 -o json --metrics "[::]:$P_HOST
 	echo "# $(cat "$TMP/idle.out" "$TMP/slow.out" "$TMP/big.out" | tr '\n' ';') bursts: $(cat "$TMP/burst.out")"
 	check_eq "4: scrapes during the attack answered 200 ($n)" "$bad" 0
 	awk -v w="$worst" 'BEGIN { exit !(w < 2) }' && ok "4: every scrape within 2 s (slowest ${worst}s)" || not_ok "4: a scrape took ${worst}s"
-	grep -q "^idle: 1000 connections from 127.0.0.2: .*, [0-9]* still open" "$TMP/idle.out" &&
-		[ "$(sed -n 's/.*, \([0-9]*\) still open.*/\1/p' "$TMP/idle.out")" -le 16 ] &&
-		ok "4: 1,000 idle connections: at most 16 held ($(cat "$TMP/idle.out"))" || not_ok "4: idle: $(cat "$TMP/idle.out")"
+	grep -q "^idle: 1000 connections from 127.0.0.2: " "$TMP/idle.out" && [ "$held" -le 16 ] &&
+		ok "4: 1,000 idle connections: at most 16 held by synscope at once ($held; $(cat "$TMP/idle.out"))" ||
+		not_ok "4: idle: $held held at once ($(cat "$TMP/idle.out"))"
 	grep -q "^slowloris: " "$TMP/slow.out" && ok "4: slowloris ran ($(cat "$TMP/slow.out"))" || not_ok "4: slowloris: $(cat "$TMP/slow.out")"
 	check_eq "4: 40 request lines of 1 MB refused" "$(cat "$TMP/big.out")" "bigline: 40 x 'HTTP/1.1 414 URI Too Long'"
 	[ -n "$hwm0" ] && [ -n "$hwm1" ] && [ $((hwm1 - hwm0)) -lt 16384 ] &&

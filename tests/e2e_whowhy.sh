@@ -25,37 +25,14 @@ for need in jq ncat python3 tshark tcpdump nsenter; do
 	command -v "$need" >/dev/null || { not_ok "missing $need"; finish; exit 1; }
 done
 
-CG_MOUNT=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
-if [ -z "$CG_MOUNT" ]; then
-	not_ok "no cgroup2 mount in /proc/self/mountinfo"
-	finish
-	exit 1
-fi
+need_cgroup2
 CG_NAME=synscope-ww-$$
 CG=$CG_MOUNT/$CG_NAME
 ID=$(printf '%064x' $$)
 CLI_CG=$CG/docker-$ID.scope
 SRV_CG=$CG/web.service
-cg_cleanup() {
-	local d p
-	for d in "$CLI_CG" "$SRV_CG" "$CG"; do
-		[ -d "$d" ] || continue
-		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-	done
-	sleep 0.2
-	rmdir "$CLI_CG" "$SRV_CG" "$CG" 2>/dev/null
-}
-trap 'cg_cleanup; teardown' EXIT INT TERM
+trap 'cg_remove "$CLI_CG" "$SRV_CG" "$CG"; teardown' EXIT INT TERM
 mkdir -p "$CLI_CG" "$SRV_CG" || { not_ok "cannot make cgroups under $CG_MOUNT"; finish; exit 1; }
-
-# in_cgroup CGROUP NS cmd...: run cmd in CGROUP, then in NS's network
-# namespace. The cgroup first: ip netns exec would mount its own /sys.
-in_cgroup() {
-	local cg=$1 ns=$2
-	shift 2
-	bash -c 'echo $$ > "$1/cgroup.procs" && shift 2 && exec nsenter --net=/run/netns/"$0" "$@"' \
-		"$ns" "$cg" _ "$@"
-}
 
 setup_pair
 

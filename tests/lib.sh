@@ -203,3 +203,36 @@ finish() {
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]
 }
+
+# ---- cgroups of a test's own (e2e_whowhy, e2e_cgroup_filter) -----------------
+# The cgroup2 mount (from /proc/self/mountinfo) into CG_MOUNT; a FAIL and
+# exit when there is none.
+need_cgroup2() {
+	CG_MOUNT=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	if [ -z "$CG_MOUNT" ]; then
+		not_ok "no cgroup2 mount in /proc/self/mountinfo"
+		finish
+		exit 1
+	fi
+}
+
+# cg_remove DIR...: kill what runs in each cgroup, then remove them (give
+# the deepest first).
+cg_remove() {
+	local d p
+	for d in "$@"; do
+		[ -d "$d" ] || continue
+		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+	done
+	sleep 0.2
+	rmdir "$@" 2>/dev/null
+}
+
+# in_cgroup CGROUP NS cmd...: run cmd in CGROUP, then in NS's network
+# namespace. The cgroup first: ip netns exec would mount its own /sys.
+in_cgroup() {
+	local cg=$1 ns=$2
+	shift 2
+	bash -c 'echo $$ > "$1/cgroup.procs" && shift 2 && exec nsenter --net=/run/netns/"$0" "$@"' \
+		"$ns" "$cg" _ "$@"
+}

@@ -288,7 +288,7 @@ static int attach_tc(struct ss_loader *l, int ifindex, const char *ifname, int e
 int ss_loader_attach(struct ss_loader *l, const char *ifname, enum ss_mode mode,
 		     char *err, size_t n)
 {
-	int ifindex, e, is_lo, xdp_ok = 0;
+	int ifindex, e, is_lo, lo_egress, xdp_ok = 0;
 
 	ifindex = if_nametoindex(ifname);
 	if (!ifindex)
@@ -299,17 +299,9 @@ int ss_loader_attach(struct ss_loader *l, const char *ifname, enum ss_mode mode,
 	give_slot(l, ifindex, ifname);
 	/* On lo every packet is sent and received: hook it once. tc egress,
 	 * where a packet still has its socket (the cgroups of whowhy.h);
-	 * XDP only when asked for, which sees it on receive. */
+	 * XDP ingress only when asked for. */
 	is_lo = strcmp(ifname, "lo") == 0;
-	if (is_lo && mode != SS_MODE_XDP) {
-		e = attach_tc(l, ifindex, ifname, 1);
-		if (e == -EPERM || e == -EACCES)
-			return fail(err, n, "permission denied attaching to %s: needs CAP_NET_ADMIN", ifname);
-		if (e)
-			return fail(err, n, "cannot attach tc egress to %s: %s", ifname, strerror(-e));
-		test_stop("attaching");
-		return 0;
-	}
+	lo_egress = is_lo && mode != SS_MODE_XDP;
 
 	if (mode == SS_MODE_XDP || (mode == SS_MODE_AUTO && !is_lo)) {
 		e = attach_xdp(l, ifindex, ifname);
@@ -323,7 +315,7 @@ int ss_loader_attach(struct ss_loader *l, const char *ifname, enum ss_mode mode,
 		/* auto: where XDP is not possible, tc takes ingress too. */
 		xdp_ok = !e;
 	}
-	if (!xdp_ok) {
+	if (!xdp_ok && !lo_egress) {
 		e = attach_tc(l, ifindex, ifname, 0);
 		if (e == -EPERM || e == -EACCES)
 			return fail(err, n, "permission denied attaching to %s: needs CAP_NET_ADMIN", ifname);
@@ -331,9 +323,11 @@ int ss_loader_attach(struct ss_loader *l, const char *ifname, enum ss_mode mode,
 			return fail(err, n, "cannot attach tc ingress to %s: %s", ifname, strerror(-e));
 	}
 	test_stop("attaching");
-	if (is_lo)
+	if (is_lo && !lo_egress)
 		return 0;
 	e = attach_tc(l, ifindex, ifname, 1);
+	if (e == -EPERM || e == -EACCES)
+		return fail(err, n, "permission denied attaching to %s: needs CAP_NET_ADMIN", ifname);
 	if (e)
 		return fail(err, n, "cannot attach tc egress to %s: %s", ifname, strerror(-e));
 	return 0;
