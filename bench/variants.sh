@@ -40,15 +40,12 @@ fi
 VARIANTS=(
 	'as built|nothing|'
 	'return after parsing|everything after a successful ss_parse_eth: what is left is the parse (and the first counter)|s/(\n\tres = ss_parse_eth\(&c, &pkt\);\n)/$1\tif (res == SS_PARSE_TCP)\n\t\treturn;\n/'
-	'no counters|every per-CPU counter update (count() returns at once)|s/(static __always_inline void count\(__u32 idx\)\n\{\n)/$1\treturn;\n/'
-	'no pending filter|the stamp check before the pending-table lookup of an ACK or the deletes of a RST (all look the table up)|s/(static __always_inline int pend_maybe\(__u32 slot\)\n\{\n)/$1\treturn 1;\n/'
-	'no pending lookup|the pending-table lookup of an ACK|s/pend = bpf_map_lookup_elem\(&pending, &key\);/pend = NULL;/'
-	'no pending update|the pending-table insert of a SYN-ACK|s/\t\tbpf_map_update_elem\(&pending, &key, &p, BPF_ANY\);\n/\t\t(void)p;\n/'
-	'no pending deletes|the two pending-table deletes of a RST|s/(case SS_EV_RST:.*?)\t\tbpf_map_delete_elem\(&pending, &key\);\n(.*?)\t\tbpf_map_delete_elem\(&pending, &key\);\n/$1$2/s'
-	'plain hash pending table|the LRU of the pending table: BPF_MAP_TYPE_HASH (full = inserts fail) in place of LRU_HASH|s/(__uint\(type, )BPF_MAP_TYPE_LRU_HASH(\);\n\t__uint\(max_entries, 65536\);\n\t__type\(key, struct ss_flow_key\);\n\t__type\(value, struct ss_pending\);)/$1BPF_MAP_TYPE_HASH$2/'
-	'per-CPU LRU lists|the LRU lists shared by all CPUs: BPF_F_NO_COMMON_LRU on the pending table|s/(__uint\(type, BPF_MAP_TYPE_LRU_HASH\);\n\t__uint\(max_entries, 65536\);\n)(\t__type\(key, struct ss_flow_key\);\n\t__type\(value, struct ss_pending\);)/$1\t__uint(map_flags, BPF_F_NO_COMMON_LRU);\n$2/'
-	'no option walk|the bpf_loop walk of the TCP options (the bytes are still copied)|s/\n\t\twalk_options\([^;]*\);\n/\n/'
+	'no interface slot|the if_slot lookup (every packet counts in slot 0)|s/sp = bpf_map_lookup_elem\(&if_slot, &idx\);/idx = 0; sp = &idx;/'
+	'no pending table|every pending-table access: the SYN-ACK insert, the ACK take, the RST drop (ss_d_pend_set returns NULL)|s/return bpf_map_lookup_elem\(&pend, &index\);/(void)index;\n\treturn NULL;/'
+	'no occupancy counts|the group counts (ss_d_pend_occ returns NULL: nothing skipped, nothing counted)|s/return bpf_map_lookup_elem\(&pend_occ, &group\);/(void)group;\n\treturn NULL;/'
+	'no option copy|the copy of the TCP option bytes into a SYN or SYN-ACK event|s/s->opt_len = copy_options\([^;]*\);/s->opt_len = 0;\n\t\t(void)data, (void)data_end;/'
 	'no clock|bpf_ktime_get_ns (events stamped 0)|s/bpf_ktime_get_ns\(\)/0/g'
+	'no ring|the ring buffer reserve, the event fill and the submit (reserve returns NULL: counted as lost)|s/(static __always_inline void \*reserve\(int syn, __u32 \*size\)\n\{\n)/$1\t*size = 0;\n\treturn NULL;\n/'
 )
 CLASSES=("established ACK" "SYN" "SYN-ACK" "RST" "IPv6 SYN, extension headers" "non-TCP" "filtered-out port" "SYN, ring full")
 

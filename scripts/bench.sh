@@ -591,37 +591,24 @@ kernel_note() {
 		echo "(The speed drifted within this run: the established ACK took $a0 to $a1 ns per packet over the rounds, the bare program $b0 to $b1 ns. On this VM everything sometimes runs about 1.5x slower for a while; the min of a spread is the undisturbed speed.)"
 	fi
 	echo ""
+	local slot="" pend_sa="" pend_rst="" occ="" opt="" ring="" ring_sa=""
 	if [ -f "$TMP/variants.tsv" ]; then
 		x=$(vv "return after parsing" "established ACK")
 		[ -n "$x" ] && parse=$((ack - x))
-		walk=$(vv "no option walk" SYN) walk_sa=$(vv "no option walk" SYN-ACK)
-		walk_v6=$(vv "no option walk" "IPv6 SYN, extension headers")
-		upd=$(vv "no pending update" SYN-ACK) del=$(vv "no pending deletes" RST)
+		slot=$(vv "no interface slot" "established ACK")
+		pend_sa=$(vv "no pending table" SYN-ACK) pend_rst=$(vv "no pending table" RST)
+		occ=$(vv "no occupancy counts" SYN-ACK)
+		opt=$(vv "no option copy" SYN)
 		clk=$(vv "no clock" SYN)
-		filt=$(vv "no pending filter" "established ACK")
-		plain=$(vv "plain hash pending table" SYN-ACK)
-		pcpu=$(vv "per-CPU LRU lists" SYN-ACK)
+		ring=$(vv "no ring" SYN) ring_sa=$(vv "no ring" SYN-ACK)
 	fi
-	x="- **Every packet pays for the parse** (established ACK $ack ns, non-TCP $nontcp ns over bare${parse:+; the parse alone, variant \"return after parsing\", is about $parse ns of the established ACK})."
-	x+=" Headers at constant offsets (the common layouts) are read straight from the packet, the rest with a load helper; what is left is the parse itself and the per-CPU counters."
-	echo "$x"
-	echo "- **The pending filter**: an ACK looks the pending table up only when its flow's stamp is recent (pend_maybe() in bpf/synscope.bpf.c). The established-ACK class is a flow with no stamp; an ACK whose slot is stamped (a flow with a recent SYN-ACK, or most flows under a SYN-ACK flood) still pays the lookup: the completing-ACK probe above shows that path (its runs after the first).${filt:+ Variant \"no pending filter\" (every ACK looks up): $(vs "no pending filter" "established ACK") of an established ACK, about $filt ns.}"
-	big "$walk" || walk=""
-	x="- **Events pay for the TCP option walk**${walk:+ ($(vs "no option walk" SYN) of a SYN, about $walk ns; ${walk_sa:-?} ns of a SYN-ACK, ${walk_v6:-?} of the IPv6 SYN; variant \"no option walk\")}."
-	x+=" The walk runs over the per-CPU copy of the option bytes (bpf_loop steps, each picking bytes out of five loaded words: see ss_load_opts() in bpf/parse.h). Fix: leave the walk to userspace: the event already carries the raw option bytes and the host build has the same walk; the SS_C_BAD_TCP_OPT count would move out of the kernel with it."
-	[ -n "$walk" ] && echo "$x"
-	big "$upd" || upd=""
-	x="- **A SYN-ACK pays for the pending insert**${upd:+ ($(vs "no pending update" SYN-ACK), about $upd ns; variant \"no pending update\")}."
-	x+=" An update of an LRU hash takes a free element from the LRU lists (bpf_lru_pop_free; with the common LRU, a lock shared by all CPUs) and, when the key exists as in this test, pushes the old one back.${plain:+ The variants below measure two alternatives.}"
-	[ -n "$upd" ] && echo "$x"
-	big "$plain" && echo "- **Variant \"plain hash pending table\"** (BPF_MAP_TYPE_HASH, no LRU): $(vs "plain hash pending table" SYN-ACK) of a SYN-ACK, about $plain ns; but a full plain hash refuses inserts, so a flood of unanswered SYN-ACKs would lock new handshakes out until userspace swept the table."
-	big "$pcpu" && echo "- **Variant \"per-CPU LRU lists\"** (BPF_F_NO_COMMON_LRU): $(vs "per-CPU LRU lists" SYN-ACK) of a SYN-ACK, about $pcpu ns."
-	big "$del" || del=""
-	x="- **A RST pays for the pending deletes**${del:+ ($(vs "no pending deletes" RST), about $del ns; variant \"no pending deletes\")}."
-	[ -n "$del" ] && echo "$x"
-	big "$clk" && echo "- **Every event reads the clock**${clk:+ ($(vs "no clock" SYN) of a SYN, about $clk ns; variant \"no clock\")}: bpf_ktime_get_ns, once the event has its place in the ring; a VM's clock read is slow. No cheaper clock has microsecond resolution (bpf_ktime_get_coarse_ns, which the token bucket uses, ticks in milliseconds)."
+	echo "- **Every packet pays for the parse** (established ACK $ack ns, non-TCP $nontcp ns over bare${parse:+; the parse alone, variant \"return after parsing\", is about $parse ns of the established ACK}${slot:+; the counter slot of the interface, variant \"no interface slot\", about $slot ns}). Headers at constant offsets (the common layouts) are read straight from the packet, the rest with a load helper; then the flow hash and, for an ACK, the group count of the pending table (a set is read only when its group has used slots)."
+	[ -n "$ring" ] && echo "- **Writing an event** (variant \"no ring\": reserve, fill, submit): $(vs "no ring" SYN) of a SYN, about $ring ns; ${ring_sa:-?} ns of a SYN-ACK. bpf_ringbuf_reserve and submit take the producer lock of the ring and publish with atomics; the fill is about 100 bytes. A fixed cost per event that no layout removes: only fewer events (batching several per ring record) would."
+	[ -n "$clk" ] && echo "- **Every event reads the clock** (variant \"no clock\"): $(vs "no clock" SYN) of a SYN, about $clk ns: bpf_ktime_get_ns, once the event has its place in the ring. No cheaper clock has microsecond resolution (bpf_ktime_get_coarse_ns, which the token bucket uses, ticks in milliseconds)."
+	[ -n "$opt" ] && echo "- **The option bytes** (variant \"no option copy\"): $(vs "no option copy" SYN) of a SYN, about $opt ns: copied raw into the event (userspace walks them)."
+	[ -n "$pend_sa" ] && echo "- **The pending table** (variant \"no pending table\"): $(vs "no pending table" SYN-ACK) of a SYN-ACK, about $pend_sa ns (the scan of an 8-way set and one atomic exchange); ${pend_rst:-?} ns of a RST.${occ:+ Its group counts (variant \"no occupancy counts\"): about $occ ns of a SYN-ACK (one atomic add).}"
 	if [ "$syn" != "?" ] && [ "$full" != "?" ]; then
-		echo "- **Writing the event**: a SYN whose event is written costs $((syn - full)) ns more than one whose event is lost to a full ring ($syn vs. $full ns)${walk:+; about $walk ns of that is the option walk, the rest the ring reserve, the 136-byte fill, the ring query and the submit}."
+		echo "- **Event against no event**: a SYN whose event is written costs $((syn - full)) ns more than one whose event is lost to a full ring ($syn vs. $full ns)."
 	fi
 	x=$(kv ss_xdp_ingress "SYN, top (flood maps), --event-rate 20000")
 	b0=$(kv ss_xdp_ingress "SYN, default --event-rate 20000")
