@@ -22,8 +22,8 @@
  *   int ss_d_owner(struct ss_decider *x, const struct ss_pkt *pkt);
  *                                 --cgroup: 1 when a local socket of the
  *                                 subtree sends or receives the SYN,
- *                                 SYN-ACK or RST (asked of those only: a
- *                                 socket lookup is dear, and an ACK pairs
+ *                                 SYN-ACK or RST (asked of those only: the
+ *                                 check costs map lookups, and an ACK pairs
  *                                 only with a SYN-ACK that passed)
  *   void ss_d_on_syn(struct ss_decider *x, const struct ss_pkt *pkt);
  *                                 a SYN that passed (top's flood maps)

@@ -193,15 +193,26 @@ static __always_inline int ss_d_match(struct ss_decider *x, const struct ss_pkt 
 	return 1;
 }
 
+static __always_inline void owned_key(struct ss_owned_key *k, __u8 family, const __u32 *addr,
+				      __u16 port)
+{
+	k->family = family;
+	k->pad = 0;
+	k->port = port;
+	if (family == 4) {
+		k->addr[0] = addr[0];
+		k->addr[1] = k->addr[2] = k->addr[3] = 0;
+	} else {
+		__builtin_memcpy(k->addr, addr, 16);
+	}
+}
+
 /* An endpoint of a subtree socket, exact or a wildcard listener's. */
 static __always_inline int owned(__u8 family, const __u32 *addr, __u16 port)
 {
-	struct ss_owned_key k = { .family = family, .port = port };
+	struct ss_owned_key k;
 
-	if (family == 4)
-		k.addr[0] = addr[0];
-	else
-		__builtin_memcpy(k.addr, addr, 16);
+	owned_key(&k, family, addr, port);
 	if (bpf_map_lookup_elem(&owned_ends, &k))
 		return 1;
 	__builtin_memset(k.addr, 0, sizeof(k.addr));
@@ -225,13 +236,10 @@ static __always_inline int ss_d_owner(struct ss_decider *x, const struct ss_pkt 
 			struct __sk_buff *skb = x->ctx;
 
 			if (skb->sk && bpf_skb_ancestor_cgroup_id(skb, cfg_cgroup_level) == cfg_cgroup_id) {
-				struct ss_owned_key k = { .family = pkt->family, .port = pkt->sport };
+				struct ss_owned_key k;
 				__u64 now = bpf_ktime_get_ns();
 
-				if (pkt->family == 4)
-					k.addr[0] = pkt->saddr[0];
-				else
-					__builtin_memcpy(k.addr, pkt->saddr, 16);
+				owned_key(&k, pkt->family, pkt->saddr, pkt->sport);
 				bpf_map_update_elem(&owned_ends, &k, &now, BPF_ANY);
 				return 1;
 			}
@@ -420,9 +428,7 @@ static __always_inline int emit(void *ctx, int is_skb, const __u8 *data, const _
 	int syn = kind == SS_EV_SYN || kind == SS_EV_SYNACK;
 	struct ss_event *e;
 	__u64 flags = 0;
-	__u32 size;
-
-	__u32 zero = 0;
+	__u32 size, zero = 0;
 	/* the token bucket is slot 0's: --event-rate is for all interfaces */
 	struct ss_percpu *tb = bpf_map_lookup_elem(&percpu, &zero);
 

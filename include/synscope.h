@@ -277,6 +277,15 @@ struct ss_owned_key {
 #define SS_MAX_PORTS 16
 
 #ifndef __bpf__
+/* One interface's kernel counters, summed over the CPUs: what the loader
+ * reads (ss_loader_counters_by_iface) and the exporter serves. ifindex 0:
+ * the "other" row (no slot of its own). */
+struct ss_iface_counters {
+	int ifindex;
+	char name[16];               /* IF_NAMESIZE */
+	uint64_t c[SS_C_MAX];
+};
+
 /*
  * The counters from one read of each per-CPU map: pc, the `percpu` map's
  * value on each of ncpus CPUs; not_tcp[r * ncpus + cpu], the `not_tcp`

@@ -18,7 +18,8 @@ $(BUILD)/test_capture: tests/test_capture.c $(CAPTURE_BUILD) $(BUILD)/synscope |
 
 AGREE_SRC := tests/test_agree.c tests/test_agree_kernel.c tests/test_agree_host.c tests/capture_build.c \
 	     user/loader.c user/options.c user/handshake.c user/output.c user/wbuf.c user/p0f.c \
-	     user/flood.c user/flood_offline.c user/privs.c user/tc_list.c user/pcap_write.c user/tcpstat.c
+	     user/flood.c user/flood_offline.c user/privs.c user/tc_list.c user/pcap_write.c user/tcpstat.c \
+	     user/cgfilter.c user/cgroup.c
 # What AGREE_SRC includes; tests/fuzz.mk's suites depend on it too.
 AGREE_DEPS := tests/test_agree.h $(CAPTURE_BUILD) user/capture.c $(wildcard user/*.h) \
 	      include/synscope.h bpf/parse.h $(BUILD)/synscope.skel.h

@@ -77,7 +77,7 @@ static void has_line(struct ss_prom *p, const char *line)
 	fail_msg("no line '%s' in:\n%s", line, t);
 }
 
-static void publish(struct ss_exporter *x, const struct ss_exp_iface *rows, int n,
+static void publish(struct ss_exporter *x, const struct ss_iface_counters *rows, int n,
 		    const struct hs_stats *hs, uint64_t now)
 {
 	struct ss_exp_inputs in = { .ifaces = rows, .nifaces = n, .hs = hs, .ring_records = 9,
@@ -178,7 +178,7 @@ static void test_port_cap(void **state)
 static void test_kernel_counters(void **state)
 {
 	struct ss_exporter *x = ss_exporter_new();
-	struct ss_exp_iface rows[2];
+	struct ss_iface_counters rows[2];
 	struct ss_prom *p;
 
 	(void)state;

@@ -64,7 +64,7 @@ struct exp_snapshot {
 	struct ss_tcpstat tcp;
 	uint64_t ring_records, short_records, pending;
 	int nifaces;
-	struct ss_exp_iface ifaces[SS_EXP_IFACES + 1];
+	struct ss_iface_counters ifaces[SS_EXP_IFACES + 1];
 	struct exp_agg agg;
 };
 

@@ -29,16 +29,9 @@
 /* Interfaces with series of their own (records of others: "other"). */
 #define SS_EXP_IFACES 64
 
-/* One interface's kernel counters (ifindex 0: the "other" row). */
-struct ss_exp_iface {
-	int ifindex;
-	char name[IF_NAMESIZE];
-	uint64_t c[SS_C_MAX];
-};
-
 /* What the tracing thread knows at a publish, besides the records. */
 struct ss_exp_inputs {
-	const struct ss_exp_iface *ifaces;
+	const struct ss_iface_counters *ifaces;
 	int nifaces;
 	const struct hs_stats *hs;       /* NULL in top (no engine) */
 	const struct ss_tcpstat *tcp;    /* NULL when unreadable */

@@ -47,24 +47,17 @@ void ss_fleet_publish(struct ss_fleet *f, const struct ss_loader *l, const struc
 		      uint64_t ring_records, uint64_t short_records, uint64_t pending,
 		      uint64_t now_ns, int wait)
 {
-	static struct ss_exp_iface rows[SS_EXP_IFACES + 1];
-	static struct ss_iface_counters kc[SS_EXP_IFACES + 1];
+	static struct ss_iface_counters rows[SS_EXP_IFACES + 1];
 	struct ss_exp_inputs in = { .ifaces = rows, .ring_records = ring_records,
 				    .short_records = short_records, .pending = pending };
 	struct ss_tcpstat ts;
 	struct hs_stats st;
-	int i, n;
+	int n;
 
 	if (!f->exp || (!wait && !ss_exporter_due(f->exp, now_ns)))
 		return;
-	n = ss_loader_counters_by_iface(l, kc, SS_EXP_IFACES + 1);
-
 	/* The kernel's counters per interface ("other": past the slots). */
-	for (i = 0; i < n; i++) {
-		rows[i].ifindex = kc[i].ifindex;
-		memcpy(rows[i].name, kc[i].name, sizeof(rows[i].name));
-		memcpy(rows[i].c, kc[i].c, sizeof(rows[i].c));
-	}
+	n = ss_loader_counters_by_iface(l, rows, SS_EXP_IFACES + 1);
 	in.nifaces = n > 0 ? n : 0;
 	if (eng) {
 		hs_get_stats(eng, &st);

@@ -16,7 +16,6 @@
 #include "output.h"
 #include "synscope.skel.h"
 #include "sketch.h"
-#include "cgfilter.h"
 #include "whowhy.h"
 
 struct target_total {
@@ -191,7 +190,6 @@ int ss_flood_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 	struct ss_tcpstat_reader *tcp = NULL;
 	struct ss_tcpstat tcp_prev, tcp_now;
 	struct ss_whowhy *ww = NULL;
-	struct ss_cgfilter *cgf = NULL;
 	struct ring_buffer *rb = NULL;
 	uint64_t c[SS_C_MAX], start, last, now, period = (uint64_t)(o->interval * 1e9), half_open = 0;
 	int64_t utc_offset = (int64_t)(ss_now_ns(CLOCK_REALTIME) - ss_now_ns(CLOCK_MONOTONIC));
@@ -210,10 +208,7 @@ int ss_flood_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 	tcp = ss_tcpstat_open(err, sizeof(err));
 	if (!tcp)
 		fprintf(stderr, "synscope: no TCP statistics: %s\n", err);
-	if (ss_loader_load(&l, o, err, sizeof(err)) ||
-	    (o->cgroup_id &&
-	     !(cgf = ss_cgfilter_new(o->cgroup_id, ss_loader_owned_fd(&l), err, sizeof(err)))) ||
-	    ss_loader_attach_all(&l, o, err, sizeof(err))) {
+	if (ss_loader_load(&l, o, err, sizeof(err)) || ss_loader_attach_all(&l, o, err, sizeof(err))) {
 		fprintf(stderr, "synscope: %s\n", err);
 		goto out;
 	}
@@ -244,8 +239,7 @@ int ss_flood_run(const struct ss_options *o, volatile sig_atomic_t *stop)
 		ring_buffer__poll(rb, 50);
 		ring_buffer__consume(rb);
 		now = ss_now_ns(CLOCK_MONOTONIC);
-		ss_loader_watch(&l);
-		ss_cgfilter_refresh(cgf, now);
+		ss_loader_watch(&l, now);
 		/* Stopping (--duration or a signal) closes the last, partial
 		 * interval too: every SYN counted is in some interval. */
 		done = *stop || (o->duration > 0 && now - start >= (uint64_t)(o->duration * 1e9));
@@ -303,7 +297,6 @@ out:
 	}
 	ring_buffer__free(rb);
 	ss_whowhy_free(ww);
-	ss_cgfilter_free(cgf);
 	ss_tcpstat_close(tcp);
 	ss_loader_close(&l);
 	if (st) {

@@ -20,6 +20,7 @@
 #include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "cgfilter.h"
 #include "loader.h"
 #include "privs.h"
 #include "tc_list.h"
@@ -339,6 +340,11 @@ int ss_loader_attach_all(struct ss_loader *l, const struct ss_options *o, char *
 
 	enum ss_mode mode = o->mode;
 
+	/* --cgroup: the subtree's sockets known before the first packet. */
+	if (o->cgroup_id && !l->cgf &&
+	    !(l->cgf = ss_cgfilter_new(o->cgroup_id, bpf_map__fd(l->skel->maps.owned_ends), err, n)))
+		return -1;
+
 	if (o->any_iface)
 		return ss_loader_attach_any(l, mode, err, n);
 	for (i = 0; i < o->nifaces; i++)
@@ -451,12 +457,13 @@ static int rescan(struct ss_loader *l)
 	return added;
 }
 
-int ss_loader_watch(struct ss_loader *l)
+int ss_loader_watch(struct ss_loader *l, uint64_t now_ns)
 {
 	char buf[16384] __attribute__((aligned(4)));
 	int added = 0;
 	ssize_t len;
 
+	ss_cgfilter_refresh(l->cgf, now_ns);
 	if (l->link_watch_fd < 0)
 		return 0;
 	while ((len = recv(l->link_watch_fd, buf, sizeof(buf), 0)) != 0) {
@@ -544,11 +551,6 @@ const char *ss_loader_lost_iface(const struct ss_loader *l)
 		if ((int)if_nametoindex(l->att[i].ifname) != l->att[i].ifindex)
 			return l->att[i].ifname;
 	return NULL;
-}
-
-int ss_loader_owned_fd(const struct ss_loader *l)
-{
-	return bpf_map__fd(l->skel->maps.owned_ends);
 }
 
 int ss_loader_ringbuf_fd(const struct ss_loader *l)
@@ -717,6 +719,8 @@ void ss_loader_close(struct ss_loader *l)
 	if (l->link_watch_fd > 0)
 		close(l->link_watch_fd);
 	l->link_watch_fd = -1;
+	ss_cgfilter_free(l->cgf);
+	l->cgf = NULL;
 	if (l->pend)
 		munmap(l->pend, (size_t)SS_PEND_SETS * sizeof(struct ss_pend_set));
 	l->pend = NULL;

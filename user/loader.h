@@ -47,6 +47,7 @@ struct ss_loader {
 	int slot_if[SS_IF_SLOTS];
 	char slot_name[SS_IF_SLOTS][IF_NAMESIZE];
 	int nslots;
+	struct ss_cgfilter *cgf;       /* --cgroup: owned_ends kept (cgfilter.h) */
 	enum ss_mode any_mode;
 	uint64_t any_skipped;
 };
@@ -56,34 +57,30 @@ int ss_loader_load(struct ss_loader *l, const struct ss_options *o, char *err, s
 /* Attach to one interface in the given mode. */
 int ss_loader_attach(struct ss_loader *l, const char *ifname, enum ss_mode mode,
 		     char *err, size_t n);
-/* Attach to every -i interface in o->mode. */
+/* Attach to every -i interface in o->mode (-i any: every interface);
+ * with --cgroup, the subtree's sockets are read first (cgfilter.h). */
 int ss_loader_attach_all(struct ss_loader *l, const struct ss_options *o, char *err, size_t n);
 /* -i any: attach every interface the namespace has now, and open the
  * rtnetlink watch (before listing them, so none slips between the two)
  * that ss_loader_watch reads. */
 int ss_loader_attach_any(struct ss_loader *l, enum ss_mode mode, char *err, size_t n);
-/* -i any: attach the interfaces that appeared since the last call and
- * forget those that went; each change is a line on stderr. Never blocks.
- * Returns how many were attached. */
-int ss_loader_watch(struct ss_loader *l);
+/* Once per loop of the tracing thread (now: CLOCK_MONOTONIC ns). -i any:
+ * attach the interfaces that appeared since the last call and forget
+ * those that went, each change a line on stderr; --cgroup: refresh the
+ * subtree's endpoints (every SS_CGF_PERIOD_NS). Never blocks. Returns how
+ * many interfaces were attached. */
+int ss_loader_watch(struct ss_loader *l, uint64_t now_ns);
 /* Human description of what is attached, e.g. "veth0: xdp(native) in, tcx out". */
 void ss_loader_describe(const struct ss_loader *l, char *buf, size_t n);
 /* Name of an interface that is gone or changed index, or NULL (always
  * NULL with -i any, where interfaces come and go). */
 const char *ss_loader_lost_iface(const struct ss_loader *l);
 int ss_loader_ringbuf_fd(const struct ss_loader *l);
-/* --cgroup: the owned_ends map (cgfilter.h). */
-int ss_loader_owned_fd(const struct ss_loader *l);
 /* Sum the per-CPU counters, of every interface. */
 int ss_loader_counters(const struct ss_loader *l, uint64_t out[SS_C_MAX]);
 /* The counters of each interface, as many rows as fit in max: ifindex,
  * name, counters; the last row, ifindex 0 and name "other", for what has
  * no slot of its own (only when it counted anything). Returns the rows. */
-struct ss_iface_counters {
-	int ifindex;
-	char name[IF_NAMESIZE];
-	uint64_t c[SS_C_MAX];
-};
 int ss_loader_counters_by_iface(const struct ss_loader *l, struct ss_iface_counters *rows, int max);
 /* Clear the pending table's stale slots (now: CLOCK_MONOTONIC ns); the
  * live ones: half-open handshakes. */

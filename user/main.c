@@ -25,7 +25,6 @@
 #include "privs.h"
 #include "ring.h"
 #include "tcpstat.h"
-#include "cgfilter.h"
 #include "cgroup.h"
 #include "whowhy.h"
 
@@ -158,7 +157,6 @@ static int run_live(const struct ss_options *o)
 	struct live lv = { .o = o };
 	struct ss_fleet fl = { 0 };
 	struct ss_tcpstat_reader *tcp = NULL;
-	struct ss_cgfilter *cgf = NULL;
 	uint64_t counters[SS_C_MAX], start, last_check, last_sweep, now, sweep_ns, pending = 0;
 	const char *lost = NULL;
 	char err[256], desc[512];
@@ -207,12 +205,6 @@ static int run_live(const struct ss_options *o)
 		fprintf(stderr, "synscope: %s\n", err);
 		goto out;
 	}
-	/* --cgroup: the subtree's sockets known before the first packet. */
-	if (o->cgroup_id &&
-	    !(cgf = ss_cgfilter_new(o->cgroup_id, ss_loader_owned_fd(&l), err, sizeof(err)))) {
-		fprintf(stderr, "synscope: %s\n", err);
-		goto out;
-	}
 	if (attach_all(&l, o))
 		goto out;
 	traced = 1;
@@ -239,8 +231,7 @@ static int run_live(const struct ss_options *o)
 			goto out;
 		}
 		now = ss_now_ns(CLOCK_MONOTONIC);
-		ss_loader_watch(&l);
-		ss_cgfilter_refresh(cgf, now);
+		ss_loader_watch(&l, now);
 		ss_whowhy_sample(lv.ww, now, 0);
 		if (now > SS_ADVANCE_SLACK_NS)
 			hs_advance(lv.eng, now - SS_ADVANCE_SLACK_NS);
@@ -299,7 +290,6 @@ out:
 		ss_ring_close(&ring);
 	ss_fleet_stop(&fl);
 	ss_whowhy_free(lv.ww);
-	ss_cgfilter_free(cgf);
 	ss_tcpstat_close(tcp);
 	ss_loader_close(&l);
 	hs_free(lv.eng);

@@ -367,46 +367,52 @@ static void json_latency(char **pp, const char *key, size_t key_len, int64_t us)
 /* ,"key":"escaped s" — s is a path or a basis, at most PATH_MAX. */
 static void json_kv(struct ss_wbuf *w, const char *key, const char *s)
 {
-	size_t n = strlen(s);
+	size_t n = strlen(s), k = strlen(key);
+	char tmp[4097], *p;
 
-	if (n > 4096)
+	/* Longer than any path (PATH_MAX): cut, so the room asked for fits. */
+	if (n > 4096) {
+		memcpy(tmp, s, 4096);
+		tmp[4096] = '\0';
+		s = tmp;
 		n = 4096;
-	wb_room(w, strlen(key) + 6 * n + 8);
-	{
-		char *p = wb_tail(w), tmp[4097];
-
-		memcpy(tmp, s, n);
-		tmp[n] = '\0';
-		PUT_LIT(p, ",\"");
-		memcpy(p, key, strlen(key));
-		p += strlen(key);
-		PUT_LIT(p, "\":\"");
-		p += fmt_json_body(p, tmp);
-		*p++ = '"';
-		w->len = (size_t)(p - w->buf);
 	}
+	wb_room(w, k + 6 * n + 8);
+	p = wb_tail(w);
+	PUT_LIT(p, ",\"");
+	memcpy(p, key, k);
+	p += k;
+	PUT_LIT(p, "\":\"");
+	p += fmt_json_body(p, s);
+	*p++ = '"';
+	w->len = (size_t)(p - w->buf);
+}
+
+/* ,"SIDE_cgroup_id":N,"SIDE_cgroup":"...","SIDE_unit":"...", each when
+ * known; side is "client" or "server" (the keys are literals per side, no
+ * formatting per record). */
+static void json_cgroup(struct ss_wbuf *w, int server, uint64_t id, const char *path,
+			const char *unit)
+{
+	if (id) {
+		if (server)
+			wb_lit(w, ",\"server_cgroup_id\":");
+		else
+			wb_lit(w, ",\"client_cgroup_id\":");
+		wb_u64(w, id);
+	}
+	if (path)
+		json_kv(w, server ? "server_cgroup" : "client_cgroup", path);
+	if (unit)
+		json_kv(w, server ? "server_unit" : "client_unit", unit);
 }
 
 /* Who and why (whowhy.h), only the fields that are known: live traces
  * have them, offline records none, so -r output is unchanged. */
 static void json_why(struct ss_wbuf *w, const struct ss_why *y)
 {
-	if (y->client_cgroup_id) {
-		wb_lit(w, ",\"client_cgroup_id\":");
-		wb_u64(w, y->client_cgroup_id);
-	}
-	if (y->client_cgroup)
-		json_kv(w, "client_cgroup", y->client_cgroup);
-	if (y->client_unit)
-		json_kv(w, "client_unit", y->client_unit);
-	if (y->server_cgroup_id) {
-		wb_lit(w, ",\"server_cgroup_id\":");
-		wb_u64(w, y->server_cgroup_id);
-	}
-	if (y->server_cgroup)
-		json_kv(w, "server_cgroup", y->server_cgroup);
-	if (y->server_unit)
-		json_kv(w, "server_unit", y->server_unit);
+	json_cgroup(w, 0, y->client_cgroup_id, y->client_cgroup, y->client_unit);
+	json_cgroup(w, 1, y->server_cgroup_id, y->server_cgroup, y->server_unit);
 	if (ss_cause_name(y->cause)) {
 		json_kv(w, "cause", ss_cause_name(y->cause));
 		if (y->cause_basis)
