@@ -27,12 +27,12 @@ $(BUILD)/bench_pass.bpf.o: bench/pass.bpf.c $(VMLINUX) | $(BUILD)
 $(BUILD)/bench_pass.skel.h: $(BUILD)/bench_pass.bpf.o
 	$(BPFTOOL) gen skeleton $< name bench_pass > $@
 
-$(BUILD)/bench_prog: bench/bench_prog.c tests/packets.h include/synscope.h \
+$(BUILD)/bench_prog: bench/bench_prog.c tests/support/packets.h include/synscope.h \
 		     $(BUILD)/synscope.skel.h $(BUILD)/bench_pass.skel.h | $(BUILD)
 	$(CC) $(CFLAGS) $< -o $@ $(LIBS) -lpthread
 
-$(BUILD)/bench_mkcap: bench/mkcap.c tests/packets.h | $(BUILD)
-	$(CC) $(CFLAGS) $< -o $@ $(PCAP_LIBS)
+$(BUILD)/bench_mkcap: bench/mkcap.c tests/support/packets.h | $(BUILD)
+	$(CC) $(CFLAGS) $< -o $@ $(LIBS)
 
 # The variant's directory comes first on the include path: its skeleton
 # replaces build/synscope.skel.h.
@@ -44,7 +44,7 @@ $(BENCH_VARIANTS)/%/synscope.bpf.o: $(BENCH_VARIANTS)/%/synscope.bpf.c \
 $(BENCH_VARIANTS)/%/synscope.skel.h: $(BENCH_VARIANTS)/%/synscope.bpf.o
 	$(BPFTOOL) gen skeleton $< name synscope_bpf > $@
 
-$(BENCH_VARIANTS)/%/bench_prog: bench/bench_prog.c tests/packets.h include/synscope.h \
+$(BENCH_VARIANTS)/%/bench_prog: bench/bench_prog.c tests/support/packets.h include/synscope.h \
 				$(BENCH_VARIANTS)/%/synscope.skel.h $(BUILD)/bench_pass.skel.h
 	$(CC) -I$(BENCH_VARIANTS)/$* $(CFLAGS) $< -o $@ $(LIBS) -lpthread
 

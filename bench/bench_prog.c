@@ -48,7 +48,7 @@
 #include <linux/bpf.h>
 
 #include "synscope.h"
-#include "../tests/packets.h"
+#include "../tests/support/packets.h"
 #include "synscope.skel.h"
 #include "bench_pass.skel.h"
 
@@ -177,7 +177,7 @@ static int count_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* As user/loader.c configures it: the ring size, a wakeup per 1/8 of it,
+/* As user/live/loader.c configures it: the ring size, a wakeup per 1/8 of it,
  * the event rate, the flood maps, a --port filter. */
 static int inst_load(struct inst *in, const char *name, uint32_t ring_bytes, uint32_t event_rate,
 		     int flood, uint16_t port)
@@ -538,7 +538,7 @@ static int cmd_kernel(uint32_t repeat, int rounds, uint32_t pairs)
 	int i, p, r, ret = 1, have_drain = 0;
 	uint64_t t0 = now_ns();
 
-	/* The packets (tests/packets.h): client 192.0.2.1:40000, server
+	/* The packets (tests/support/packets.h): client 192.0.2.1:40000, server
 	 * 198.51.100.2:80, Linux's SYN options. */
 	f = tp_flow_client(4, TP_SYN);
 	tp_build(&syn, &plain, &f);

@@ -20,7 +20,7 @@
  * acknowledgement numbers are consistent, so tshark's TCP analysis sees
  * ordinary connections.
  *
- * Packets come from tests/packets.h. Prints the mix it wrote to stdout.
+ * Packets come from tests/support/packets.h. Prints the mix it wrote to stdout.
  * libpcap only: no <bpf/...> header in this file.
  */
 #include <stdint.h>
@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pcap/pcap.h>
-#include "../tests/packets.h"
+#include "../tests/support/packets.h"
 
 #define SNAPLEN 128
 #define SLOTS 256

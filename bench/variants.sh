@@ -28,18 +28,20 @@ VD=build/bench-variants
 # (scripts/bench.sh takes one before it builds, so the variants are of the
 # program its other parts measured even when bpf/ changes meanwhile).
 SRCDIR=${BENCH_SRC:-}
+# Every header comes from the same place as the program: a variant built
+# against the live decide.h would not be the program measured.
 if [ -n "$SRCDIR" ]; then
 	SRC=$SRCDIR/synscope.bpf.c
-	HDRS=("$SRCDIR/parse.h" "$SRCDIR/synscope.h" "$SRCDIR/sketch.h")
+	HDRS=("$SRCDIR"/*.h)
 else
 	SRC=bpf/synscope.bpf.c
-	HDRS=(bpf/parse.h include/synscope.h include/sketch.h)
+	HDRS=(bpf/*.h include/*.h)
 fi
 
 # name | what is cut | perl -0 substitution
 VARIANTS=(
 	'as built|nothing|'
-	'return after parsing|everything after a successful ss_parse_eth: what is left is the parse (and the first counter)|s/(\n\tres = ss_parse_eth\(&c, &pkt\);\n)/$1\tif (res == SS_PARSE_TCP)\n\t\treturn;\n/'
+	'return after parsing|everything after the parse: what is left is the interface slot, the first counter and the parse|s/\tkind = ss_packet\(&x, &c, &pkt, &now\);\n/\tss_inc(&x.c[SS_C_PACKETS]);\n\t(void)ss_parse_eth(&c, &pkt);\n\tkind = 0;\n/'
 	'no interface slot|the if_slot lookup (every packet counts in slot 0)|s/sp = bpf_map_lookup_elem\(&if_slot, &idx\);/idx = 0; sp = &idx;/'
 	'no pending table|every pending-table access: the SYN-ACK insert, the ACK take, the RST drop (ss_d_pend_set returns NULL)|s/return bpf_map_lookup_elem\(&pend, &index\);/(void)index;\n\treturn NULL;/'
 	'no occupancy counts|the group counts (ss_d_pend_occ returns NULL: nothing skipped, nothing counted)|s/return bpf_map_lookup_elem\(&pend_occ, &group\);/(void)group;\n\treturn NULL;/'

@@ -2,13 +2,15 @@
 /*
  * What a parsed TCP segment becomes, decided once and compiled twice, like
  * parse.h: into the kernel programs (bpf/synscope.bpf.c) and into the
- * capture reader (user/capture.c), so that `synscope -r` and a live trace
+ * capture reader (user/offline/replay.c), so that `synscope -r` and a live trace
  * of the same traffic can never decide differently.
  *
- * ss_decide() counts the segment, applies --port/--host, keeps the pending
- * SYN-ACK table and says which event, if any, the segment becomes. What
- * differs between the builds is supplied by the includer, before it
- * includes this file:
+ * ss_packet() is the whole per-packet path: it counts the packet, parses
+ * it (parse.h), counts what is not a TCP segment by its reason, applies
+ * --port/--host (and, live, --cgroup), keeps the pending SYN-ACK table and
+ * top's flood maps, and says which event, if any, the packet becomes.
+ * What differs between the builds is only their tables, supplied by the
+ * includer before it includes this file:
  *
  *   struct ss_decider {           its state; must have these members:
  *           __u64 *c;             the counters (enum ss_counter)
@@ -17,16 +19,29 @@
  *           __u32 live_t;         ss_pend_live_t(--timeout, tshift)
  *           ...                   whatever the functions below need
  *   };
- *   int ss_d_match(struct ss_decider *x, const struct ss_pkt *pkt);
- *                                 --port/--host: 1 when the segment passes
+ *   int ss_d_parse(struct ss_decider *x, struct ss_cursor *c, struct ss_pkt *pkt);
+ *                                 the packet's headers (ss_parse_eth(), or
+ *                                 on the host after another link layer)
+ *   void ss_d_unparsed(struct ss_decider *x, int result);
+ *                                 count a packet that is not a TCP segment
+ *                                 (SS_C_NOT_IP + result - 1)
+ *   int ss_d_ports_on(x), ss_d_port_listed(x, __u16 port);
+ *   int ss_d_hosts_on(x), ss_d_host_listed(x, __u8 family, const __u32 *addr);
+ *                                 --port and --host (ss_match())
  *   int ss_d_owner(struct ss_decider *x, const struct ss_pkt *pkt);
  *                                 --cgroup: 1 when a local socket of the
  *                                 subtree sends or receives the SYN,
  *                                 SYN-ACK or RST (asked of those only: the
  *                                 check costs map lookups, and an ACK pairs
  *                                 only with a SYN-ACK that passed)
- *   void ss_d_on_syn(struct ss_decider *x, const struct ss_pkt *pkt);
- *                                 a SYN that passed (top's flood maps)
+ *   int ss_d_flood(struct ss_decider *x);
+ *                                 top: 1 when the flood maps are kept
+ *   void ss_d_target_add(x, const struct ss_target_key *k);
+ *   __u32 *ss_d_sketch_total(x), *ss_d_sketch_cell(x, __u32 row, __u32 col);
+ *   void ss_d_heavy_put(x, const struct ss_source_key *k, __u32 est);
+ *                                 the flood maps (include/sketch.h): SYNs
+ *                                 per target, the source sketch's epoch in
+ *                                 progress, the heavy-source candidates
  *   __u64 ss_d_clock(struct ss_decider *x);
  *                                 the time of a SYN-ACK, ns
  *   struct ss_pend_set *ss_d_pend_set(struct ss_decider *x, __u32 index);
@@ -60,47 +75,8 @@
 #ifndef SS_DECIDE_H
 #define SS_DECIDE_H
 
-/* Where a flow's pending entry lives. */
-struct ss_pend_where {
-	__u32 index;        /* its set */
-	__u32 tag;          /* 20 bits; bit 0: the direction of the completing
-			     * ACK; bit 1 always set, so a used slot is never 0 */
-};
-
-static __always_inline __u64 ss_pend_fold6(const __u32 *a, __u16 port)
-{
-	return ((((__u64)a[0] << 32) | a[1]) * 0x9e3779b97f4a7c15ull) ^
-	       ((((__u64)a[2] << 32) | a[3]) * 0xc2b2ae3d27d4eb4full) ^ ((__u64)port << 1 | 1);
-}
-
-/*
- * The set and tag of the flow src -> dst. Symmetric: s + d and s ^ d do
- * not depend on the order of the ends, and together they determine the
- * unordered pair. Keyed with a secret (the loader's random key), so that
- * spoofed flows cannot be aimed at one set.
- */
-static __always_inline void ss_pend_locate(const struct ss_decider *x, const __u32 *src,
-					   const __u32 *dst, __u16 sport, __u16 dport,
-					   __u8 family, struct ss_pend_where *w)
-{
-	__u64 s, d, h;
-
-	if (family == 4) {
-		s = (__u64)src[0] << 16 | sport;
-		d = (__u64)dst[0] << 16 | dport;
-	} else {
-		s = ss_pend_fold6(src, sport);
-		d = ss_pend_fold6(dst, dport);
-	}
-	h = ((s + d) ^ x->key0) * 0xff51afd7ed558ccdull;
-	h ^= ((s ^ d) ^ x->key1) * 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 32;
-	w->index = (__u32)h & (SS_PEND_SETS - 1);
-	/* 20 bits, from the top. */
-	w->tag = ((__u32)(h >> SS_PEND_TAG_SHIFT) & ~3u) | 2u | (s < d ? 1u : 0u);
-}
+#include "sketch.h"
+#include "pend_hash.h"
 
 /* Slot i of a set, at a constant offset on each path: a map value pointer
  * moved by a variable amount makes the verifier, without CAP_PERFMON,
@@ -281,6 +257,58 @@ SS_UNROLL
 }
 
 /*
+ * --port and --host. Each filter given keeps a segment when either of its
+ * ends is listed; given both, a segment must pass both (tcpdump's "port P
+ * and host H").
+ */
+static __always_inline int ss_match(struct ss_decider *x, const struct ss_pkt *pkt)
+{
+	if (ss_d_ports_on(x) && !ss_d_port_listed(x, pkt->sport) &&
+	    !ss_d_port_listed(x, pkt->dport))
+		return 0;
+	if (ss_d_hosts_on(x) && !ss_d_host_listed(x, pkt->family, pkt->saddr) &&
+	    !ss_d_host_listed(x, pkt->family, pkt->daddr))
+		return 0;
+	return 1;
+}
+
+/*
+ * top's flood maps, for a SYN that passed: one more SYN to its target,
+ * and its source into the count-min sketch; a source whose estimate stands
+ * out of the sketch's noise becomes a candidate (include/sketch.h).
+ */
+static __always_inline void ss_flood_count(struct ss_decider *x, const struct ss_pkt *pkt)
+{
+	struct ss_target_key tk = { .port = pkt->dport, .family = pkt->family };
+	struct ss_source_key sk = { .family = pkt->family };
+	__u32 row, est = ~0u, *c, *total;
+
+	__builtin_memcpy(tk.addr, pkt->daddr, 16);
+	ss_d_target_add(x, &tk);
+	total = ss_d_sketch_total(x);
+	if (!total)
+		return;
+	(*total)++;
+	for (row = 0; row < SS_SKETCH_ROWS; row++) {
+		c = ss_d_sketch_cell(x, row, ss_sketch_col(pkt->saddr, row));
+		if (!c)
+			return;
+		(*c)++;
+		if (*c < est)
+			est = *c;
+	}
+	if (est < SS_HH_MIN_COUNT ||
+	    (__u64)est * SS_SKETCH_WIDTH < (__u64)*total * SS_HH_NOISE_FACTOR)
+		return;
+	/* Insert on crossing and refresh at powers of two: a heavy source
+	 * costs a table update only log2(rate) times per interval. */
+	if (est & (est - 1))
+		return;
+	__builtin_memcpy(sk.addr, pkt->saddr, 16);
+	ss_d_heavy_put(x, &sk, est);
+}
+
+/*
  * A parsed TCP segment: count it, keep the pending table, and return the
  * event it becomes (enum ss_kind), or 0 for none. *now_ns gets the clock
  * when the decision read it (a SYN-ACK, a completing ACK): the kernel
@@ -292,7 +320,7 @@ static __always_inline int ss_decide(struct ss_decider *x, const struct ss_pkt *
 	struct ss_pend_where w;
 	int kind;
 
-	if (!ss_d_match(x, pkt)) {
+	if (!ss_match(x, pkt)) {
 		ss_inc(&x->c[SS_C_FILTERED]);
 		return 0;
 	}
@@ -305,18 +333,19 @@ static __always_inline int ss_decide(struct ss_decider *x, const struct ss_pkt *
 	switch (kind) {
 	case SS_EV_SYN:
 		ss_inc(&x->c[SS_C_SYN]);
-		ss_d_on_syn(x, pkt);
+		if (ss_d_flood(x))
+			ss_flood_count(x, pkt);
 		return SS_EV_SYN;
 	case SS_EV_SYNACK:
 		ss_inc(&x->c[SS_C_SYNACK]);
 		*now_ns = ss_d_clock(x);
 		/* The completing ACK flows the other way: client to server. */
-		ss_pend_locate(x, pkt->daddr, pkt->saddr, pkt->dport, pkt->sport, pkt->family, &w);
+		ss_pend_locate(x->key0, x->key1, pkt->daddr, pkt->saddr, pkt->dport, pkt->sport, pkt->family, &w);
 		ss_pend_put(x, &w, pkt->seq + 1, *now_ns);
 		return SS_EV_SYNACK;
 	case SS_EV_RST:
 		ss_inc(&x->c[SS_C_RST]);
-		ss_pend_locate(x, pkt->saddr, pkt->daddr, pkt->sport, pkt->dport, pkt->family, &w);
+		ss_pend_locate(x->key0, x->key1, pkt->saddr, pkt->daddr, pkt->sport, pkt->dport, pkt->family, &w);
 		if (ss_pend_maybe(x, &w))
 			ss_pend_drop(x, &w);
 		return SS_EV_RST;
@@ -324,7 +353,7 @@ static __always_inline int ss_decide(struct ss_decider *x, const struct ss_pkt *
 		ss_inc(&x->c[SS_C_FIN]);
 		return 0;
 	case SS_EV_ACK:
-		ss_pend_locate(x, pkt->saddr, pkt->daddr, pkt->sport, pkt->dport, pkt->family, &w);
+		ss_pend_locate(x->key0, x->key1, pkt->saddr, pkt->daddr, pkt->sport, pkt->dport, pkt->family, &w);
 		if (!ss_pend_maybe(x, &w) || !ss_pend_take(x, &w, pkt->ack, now_ns))
 			return 0;
 		ss_inc(&x->c[SS_C_ACK_COMPLETE]);
@@ -334,5 +363,24 @@ static __always_inline int ss_decide(struct ss_decider *x, const struct ss_pkt *
 	}
 }
 
+
+/*
+ * The whole per-packet path: count the packet, parse it, count what is not
+ * a TCP segment by its reason, else decide (ss_decide()). Returns the
+ * event the packet becomes, or 0.
+ */
+static __always_inline int ss_packet(struct ss_decider *x, struct ss_cursor *cur,
+				     struct ss_pkt *pkt, __u64 *now_ns)
+{
+	int res;
+
+	ss_inc(&x->c[SS_C_PACKETS]);
+	res = ss_d_parse(x, cur, pkt);
+	if (res != SS_PARSE_TCP) {
+		ss_d_unparsed(x, res);
+		return 0;
+	}
+	return ss_decide(x, pkt, now_ns);
+}
 
 #endif /* SS_DECIDE_H */

@@ -689,7 +689,7 @@ static inline int ss_walk_linux_opts(const __u8 *b, __u32 len, struct ss_opts *o
 }
 
 /* The walk of a segment's options (the general walk gives the same for
- * every input: tests/test_parse.c compares them). */
+ * every input: tests/bpf/test_parse.c compares them). */
 static inline void ss_walk_tcp_opts(const __u8 *b, __u32 len, struct ss_opts *o)
 {
 	if (!ss_walk_linux_opts(b, len, o))

@@ -159,11 +159,52 @@ struct ss_decider {
 	void *ctx;       /* for --cgroup: the skb, the packet's direction */
 	__u8 is_skb, dir;
 	__u32 ifindex;
+	__u32 slot;      /* the interface's counter slot */
+	__u32 epoch;     /* the sketch's, read with its total */
 };
 
-static __always_inline int host_listed(const struct ss_pkt *pkt, const __u32 *addr)
+/* The headers, for decide.h's ss_packet(). */
+static __always_inline int ss_d_parse(struct ss_decider *x, struct ss_cursor *c, struct ss_pkt *pkt)
 {
-	if (pkt->family == 4) {
+	(void)x;
+	return ss_parse_eth(c, pkt);
+}
+
+/* Not a TCP segment: counted by reason in its own map, per slot (an index
+ * computed from the result would be pointer arithmetic on the counters'
+ * value, which the verifier follows path by path). */
+static __always_inline void ss_d_unparsed(struct ss_decider *x, int res)
+{
+	__u32 key = x->slot * (SS_PARSE_BAD_TCP + 1) + res;
+	__u64 *n = bpf_map_lookup_elem(&not_tcp, &key);
+
+	if (n)
+		(*n)++;
+}
+
+/* --port and --host (decide.h's ss_match()). */
+static __always_inline int ss_d_ports_on(struct ss_decider *x)
+{
+	(void)x;
+	return cfg_nports != 0;
+}
+
+static __always_inline int ss_d_port_listed(struct ss_decider *x, __u16 port)
+{
+	(void)x;
+	return ss_port_listed(cfg_ports, cfg_nports, port);
+}
+
+static __always_inline int ss_d_hosts_on(struct ss_decider *x)
+{
+	(void)x;
+	return cfg_host_filter;
+}
+
+static __always_inline int ss_d_host_listed(struct ss_decider *x, __u8 family, const __u32 *addr)
+{
+	(void)x;
+	if (family == 4) {
 		struct ss_lpm_v4 k = { .prefixlen = 32 };
 
 		if (!cfg_host_v4)
@@ -178,19 +219,6 @@ static __always_inline int host_listed(const struct ss_pkt *pkt, const __u32 *ad
 		__builtin_memcpy(k.addr, addr, 16);
 		return bpf_map_lookup_elem(&hosts_v6, &k) != NULL;
 	}
-}
-
-/* --port and --host: a segment matches when either end is listed. */
-static __always_inline int ss_d_match(struct ss_decider *x, const struct ss_pkt *pkt)
-{
-	(void)x;
-	if (cfg_nports && !ss_port_listed(cfg_ports, cfg_nports, pkt->sport) &&
-	    !ss_port_listed(cfg_ports, cfg_nports, pkt->dport))
-		return 0;
-	if (cfg_host_filter && !host_listed(pkt, pkt->saddr) &&
-	    !host_listed(pkt, pkt->daddr))
-		return 0;
-	return 1;
 }
 
 static __always_inline void owned_key(struct ss_owned_key *k, __u8 family, const __u32 *addr,
@@ -252,56 +280,47 @@ static __always_inline int ss_d_owner(struct ss_decider *x, const struct ss_pkt 
 	return owned(pkt->family, pkt->daddr, pkt->dport);
 }
 
-static __always_inline void count_target(const struct ss_pkt *pkt)
+/* top's flood maps (decide.h's ss_flood_count()). */
+static __always_inline int ss_d_flood(struct ss_decider *x)
 {
-	struct ss_target_key k = { .port = pkt->dport, .family = pkt->family };
+	(void)x;
+	return cfg_flood;
+}
+
+static __always_inline void ss_d_target_add(struct ss_decider *x, const struct ss_target_key *k)
+{
 	__u64 one = 1, *v;
 
-	__builtin_memcpy(k.addr, pkt->daddr, 16);
-	v = bpf_map_lookup_elem(&targets, &k);
+	(void)x;
+	v = bpf_map_lookup_elem(&targets, k);
 	if (v)
 		(*v)++;
 	else
-		bpf_map_update_elem(&targets, &k, &one, BPF_NOEXIST);
+		bpf_map_update_elem(&targets, k, &one, BPF_NOEXIST);
 }
 
-static __always_inline void count_source(const struct ss_pkt *pkt)
+/* The epoch is read once per SYN, with its total: userspace flips it. */
+static __always_inline __u32 *ss_d_sketch_total(struct ss_decider *x)
 {
-	__u32 epoch = ss_epoch & 1, slot, row, est = ~0u, *c, *total;
-	struct ss_source_key k = { .family = pkt->family };
+	__u32 slot;
 
-	slot = SS_SKETCH_TOTAL_SLOT(epoch);
-	total = bpf_map_lookup_elem(&sketch, &slot);
-	if (!total)
-		return;
-	(*total)++;
-	for (row = 0; row < SS_SKETCH_ROWS; row++) {
-		slot = ss_sketch_slot(epoch, row, ss_sketch_col(pkt->saddr, row));
-		c = bpf_map_lookup_elem(&sketch, &slot);
-		if (!c)
-			return;
-		(*c)++;
-		if (*c < est)
-			est = *c;
-	}
-	if (est < SS_HH_MIN_COUNT ||
-	    (__u64)est * SS_SKETCH_WIDTH < (__u64)*total * SS_HH_NOISE_FACTOR)
-		return;
-	/* Insert on crossing and refresh at powers of two: a heavy source
-	 * costs a hash update only log2(rate) times per interval. */
-	if (est & (est - 1))
-		return;
-	__builtin_memcpy(k.addr, pkt->saddr, 16);
-	bpf_map_update_elem(&heavy_sources, &k, &est, BPF_ANY);
+	x->epoch = ss_epoch & 1;
+	slot = SS_SKETCH_TOTAL_SLOT(x->epoch);
+	return bpf_map_lookup_elem(&sketch, &slot);
 }
 
-static __always_inline void ss_d_on_syn(struct ss_decider *x, const struct ss_pkt *pkt)
+static __always_inline __u32 *ss_d_sketch_cell(struct ss_decider *x, __u32 row, __u32 col)
+{
+	__u32 slot = ss_sketch_slot(x->epoch, row, col);
+
+	return bpf_map_lookup_elem(&sketch, &slot);
+}
+
+static __always_inline void ss_d_heavy_put(struct ss_decider *x, const struct ss_source_key *k,
+					   __u32 est)
 {
 	(void)x;
-	if (cfg_flood) {
-		count_target(pkt);
-		count_source(pkt);
-	}
+	bpf_map_update_elem(&heavy_sources, k, &est, BPF_ANY);
 }
 
 static __always_inline __u64 ss_d_clock(struct ss_decider *x)
@@ -360,10 +379,11 @@ static __always_inline int take_token(struct ss_percpu *b, int kind)
 /* The ring record for an event, its size a constant at each call. */
 static __always_inline void *reserve(int syn, __u32 *size)
 {
+	/* With -w every record has the SYN's size, so the packet's copy is at
+	 * one constant offset: a branch less for the verifier to walk. */
 	if (cfg_snaplen) {
-		*size = syn ? SS_SYN_SIZE + SS_RAW_SIZE : SS_EV_SIZE + SS_RAW_SIZE;
-		return syn ? bpf_ringbuf_reserve(&events, SS_SYN_SIZE + SS_RAW_SIZE, 0)
-			   : bpf_ringbuf_reserve(&events, SS_EV_SIZE + SS_RAW_SIZE, 0);
+		*size = SS_SYN_SIZE + SS_RAW_SIZE;
+		return bpf_ringbuf_reserve(&events, SS_SYN_SIZE + SS_RAW_SIZE, 0);
 	}
 	*size = syn ? SS_SYN_SIZE : SS_EV_SIZE;
 	return syn ? bpf_ringbuf_reserve(&events, SS_SYN_SIZE, 0)
@@ -454,17 +474,14 @@ static __always_inline int emit(void *ctx, int is_skb, const __u8 *data, const _
 		s->opt_len = copy_options(ctx, is_skb, data, data_end, pkt, s->opts);
 	}
 	if (cfg_snaplen) {
-		/* The tail's place by a constant on each branch: a computed
-		 * offset is pointer arithmetic the verifier refuses without
-		 * CAP_PERFMON; n 64-bit so its bound check is the register
-		 * the helper gets. */
+		/* The tail's place by a constant, after the SYN's size for
+		 * every kind: a computed offset is pointer arithmetic the
+		 * verifier refuses without CAP_PERFMON; n 64-bit so its bound
+		 * check is the register the helper gets. */
 		struct ss_event_raw *r = (void *)e;
 		__u64 n = pkt_len < cfg_snaplen ? pkt_len : cfg_snaplen;
 
-		if (syn)
-			SS_PTR_ADD(r, SS_SYN_SIZE);
-		else
-			SS_PTR_ADD(r, SS_EV_SIZE);
+		SS_PTR_ADD(r, SS_SYN_SIZE);
 
 		if (n > SS_SNAP_MAX)
 			n = SS_SNAP_MAX;
@@ -503,7 +520,7 @@ static __always_inline void handle(void *ctx, const void *data, const void *data
 	 * (the parser every field of pkt it returns SS_PARSE_TCP for). */
 	struct ss_pkt pkt;
 	__u64 now = 0;
-	int res, kind;
+	int kind;
 
 	/* One path on: a NULL check that returns (the masked index is always
 	 * in the array) and no branch on the slot, which would double the
@@ -518,21 +535,11 @@ static __always_inline void handle(void *ctx, const void *data, const void *data
 	pc = bpf_map_lookup_elem(&percpu, &slot);
 	if (!pc)
 		return;
-	ss_inc(&pc->c[SS_C_PACKETS]);
-
 	/* Keep pkt in memory: clang would otherwise hold each field in a
 	 * register and, from every return of the parser, carry the zeros
-	 * (stores of each field on each path out of it). */
+	 * (stores of each field on each path out of it). Before the
+	 * decider's fields are set, which clang then keeps in registers. */
 	asm volatile("" : : "r"(&pkt) : "memory");
-	res = ss_parse_eth(&c, &pkt);
-	if (res != SS_PARSE_TCP) {
-		__u32 key = slot * (SS_PARSE_BAD_TCP + 1) + res;
-		__u64 *n = bpf_map_lookup_elem(&not_tcp, &key);
-
-		if (n)
-			(*n)++;
-		return;
-	}
 	x.c = pc->c;
 	x.key0 = cfg_pend_key0;
 	x.key1 = cfg_pend_key1;
@@ -542,7 +549,8 @@ static __always_inline void handle(void *ctx, const void *data, const void *data
 	x.is_skb = is_skb;
 	x.dir = dir;
 	x.ifindex = ifindex;
-	kind = ss_decide(&x, &pkt, &now);
+	x.slot = slot;
+	kind = ss_packet(&x, &c, &pkt, &now);
 	if (kind)
 		emit(ctx, is_skb, data, data_end, cfg_snaplen ? ss_len(&c) : 0, ifindex, &pkt, pc,
 		     kind | dir << 8, now);

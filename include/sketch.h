@@ -24,6 +24,12 @@
 #define SS_HH_MIN_COUNT 32
 #define SS_HH_NOISE_FACTOR 8
 
+/* The flood maps' sizes, the same in the kernel (targets, heavy_sources)
+ * and in the host build (offline/flood_maps.c): SYNs per target, and the
+ * heavy-source candidates. */
+#define SS_FLOOD_TARGETS 4096
+#define SS_FLOOD_CANDIDATES 1024
+
 struct ss_target_key {
 	__u32 addr[4];   /* destination, network order */
 	__u16 port;      /* destination port, host order */

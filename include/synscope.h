@@ -90,8 +90,9 @@ struct ss_event_syn {
 };
 
 /*
- * With -w, every event is followed by the packet as the program saw it, up
- * to the snap length (cfg_snaplen; at most SS_SNAP_MAX).
+ * With -w, every event has the size of a struct ss_event_syn (whatever its
+ * kind) and is followed by the packet as the program saw it, up to the
+ * snap length (cfg_snaplen; at most SS_SNAP_MAX).
  */
 #define SS_SNAP_MAX 256
 

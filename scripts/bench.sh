@@ -539,7 +539,7 @@ if wants offline; then
 	md ""
 	md "## 5. Offline: reading one capture"
 	md ""
-	md "Capture (build/bench_mkcap, tests/packets.h): $(head -1 "$TMP/mkcap.out" | sed 's/^packets //'); $(sed -n 2p "$TMP/mkcap.out"). In the page cache; $OFFLINE_ROUNDS rounds, the three readers in turn (order rotated each round); ÷ synscope = wall time over synscope's in the same round."
+	md "Capture (build/bench_mkcap, tests/support/packets.h): $(head -1 "$TMP/mkcap.out" | sed 's/^packets //'); $(sed -n 2p "$TMP/mkcap.out"). In the page cache; $OFFLINE_ROUNDS rounds, the three readers in turn (order rotated each round); ÷ synscope = wall time over synscope's in the same round."
 	md ""
 	md "- synscope: \`build/synscope -r CAPTURE -o json > /dev/null\` (every handshake packet through the parser, the kernel-equivalent counters and the engine; one JSON record per handshake)"
 	md "- tcpdump: \`tcpdump -r CAPTURE -n '($flt4) or ($flt6)'\` (the IPv6 half tests flags without extension headers; the capture has none), output to a file"
@@ -612,7 +612,7 @@ kernel_note() {
 	fi
 	x=$(kv ss_xdp_ingress "SYN, top (flood maps), --event-rate 20000")
 	b0=$(kv ss_xdp_ingress "SYN, default --event-rate 20000")
-	if [ "$x" != "?" ] && [ "$b0" != "?" ] && src_has synscope.bpf.c 'count_target(&pkt)'; then
+	if [ "$x" != "?" ] && [ "$b0" != "?" ] && src_has decide.h 'ss_flood_count(x, pkt)'; then
 		echo "- **top's flood maps** (a sampled-out SYN costs $x ns in top, $b0 ns without: $((x - b0)) ns more; not split by a variant): every SYN counts its target in a per-CPU LRU hash (a 20-byte key hashed by the map, plus the LRU's bookkeeping) and its source in the four-row count-min sketch (a four-round mix of the address per row, five array updates). Fix, if top must get cheaper: one hash of the source from which all four columns are derived, and the targets in a direct-mapped per-CPU array indexed by a hash, with the key kept in the value to catch collisions."
 	fi
 	echo ""

@@ -17,7 +17,7 @@
 # as root in the source tree.
 # No capability is set on the binary (run it as root, or see synscope(8),
 # PRIVILEGES: setcap cap_bpf,cap_net_admin+ep $(BINDIR)/synscope).
-# tests/e2e_install.sh checks all of this in a DESTDIR.
+# tests/e2e/e2e_install.sh checks all of this in a DESTDIR.
 
 PREFIX      ?= /usr/local
 DESTDIR     ?=

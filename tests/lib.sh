@@ -10,7 +10,7 @@ NS_SRV="sssrv-$$"
 CLI4=198.18.0.1 SRV4=198.18.0.2 CLI6=fd00:5c::1 SRV6=fd00:5c::2
 TMP=$(mktemp -d)
 BG_PIDS=()
-PASS=0 FAIL=0
+PASS=0 FAIL=0 SKIP=0
 
 teardown() {
 	local ns
@@ -45,6 +45,8 @@ in_srv() { ip netns exec "$NS_SRV" "$@"; }
 
 ok() { PASS=$((PASS + 1)); echo "ok   - $*"; }
 not_ok() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
+# A check that could not run here, and why: reported, never a pass.
+skip() { SKIP=$((SKIP + 1)); echo "skip - $*"; }
 check_eq() { # name got want
 	if [ "$2" == "$3" ]; then ok "$1 ($2)"; else not_ok "$1: got '$2', want '$3'"; fi
 }
@@ -200,7 +202,7 @@ scenario_case() { # side(srv|cli) dev mode [label]
 }
 
 finish() {
-	echo "$PASS passed, $FAIL failed"
+	echo "$PASS passed, $FAIL failed, $SKIP skipped"
 	[ "$FAIL" -eq 0 ]
 }
 

@@ -3,7 +3,7 @@
 # handshakes between two network namespaces (tests/lib.sh: a veth pair,
 # 198.18.0.0/15 and fd00:5c::/64, removed on every exit), captured by
 # tcpdump, each file cut to a few packets and at most MAX bytes (the
-# fuzzer's -max_len, tests/fuzz.mk). Established, refused and dropped
+# fuzzer's -max_len, tests/tests.mk). Established, refused and dropped
 # handshakes over IPv4 and IPv6, on Ethernet, Linux cooked v2 (-i any),
 # with a short snapshot length, and one pcapng.
 #

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * libFuzzer harness: the input is a capture file, read by synscope -r
- * itself (ss_capture_run() in user/capture.c: libpcap, link layers, the
+ * itself (ss_capture_run() in user/offline/capture.c: libpcap, link layers, the
  * shared parser, the pending table, the handshake engine, the output) in
  * the three ways a user can ask for:
  *   trace   -o json --packets, a handshake table of 8 flows (evictions)
@@ -25,8 +25,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "capture.h"
-#include "options.h"
+#include "offline/capture.h"
+#include "modes/sink.h"
+#include "cli/options.h"
 
 static int memfd = -1;
 static char path[64];
@@ -70,13 +71,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static volatile sig_atomic_t stop;
 	size_t m = size % NMODES;
+	struct ss_sink sink;
 	int rc;
 
 	if (ftruncate(memfd, 0) || (size && pwrite(memfd, data, size, 0) != (ssize_t)size)) {
 		perror("memfd");
 		abort();
 	}
-	rc = ss_capture_run(&opts[m], &stop);
+	if ((opts[m].top ? ss_top_sink : ss_trace_sink)(&opts[m], &sink))
+		abort();
+	rc = ss_capture_run(&opts[m], &sink, &stop);
+	sink.free(sink.ctx);
 	if (rc != 0 && rc != 1) {
 		fprintf(stderr, "fuzz_capture: mode %zu: exit code %d\n", m, rc);
 		abort();

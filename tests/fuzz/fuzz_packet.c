@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * libFuzzer harness: one Ethernet frame through the host build of the
- * parser and classifier, as synscope -r runs it (user/capture.c's replay,
- * through test_agree_host.c): the shared parser (bpf/parse.h), counters,
+ * parser and classifier, as synscope -r runs it (user/offline/replay.c's replay,
+ * through tests/support/agree_host.c): the shared parser (bpf/parse.h), counters,
  * the pending SYN-ACK table, the event and its option summary.
  *
  * The input is replayed after the primers (a SYN-ACK of each family), so

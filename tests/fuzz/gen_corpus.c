@@ -4,7 +4,7 @@
  * fuzz-corpus; the output is committed under tests/corpus/):
  *
  *   DIR/packets/NAME.bin      one Ethernet frame each: every case of the
- *                             malformed-packet table (tests/malformed.c),
+ *                             malformed-packet table (tests/support/malformed.c),
  *                             and well-formed segments of many shapes
  *   DIR/pcap/scenario-*.pcap  the offline tests' scenario (capture_build.c)
  *                             in a range of link types, pcap and pcapng

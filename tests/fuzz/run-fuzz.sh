@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make fuzz: a bounded libFuzzer run of each harness, FUZZ_SECS seconds
-# each (default 120), then the differential check (build/test_corpus,
+# each (default 120), then the differential check (build/tests/bpf/test_corpus,
 # root) over everything the corpora hold: the committed seeds
 # (tests/corpus/) and what the fuzzers added (build/fuzz/corpus/, kept
 # between runs, so each run starts where the last one stopped).
@@ -49,6 +49,6 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 echo "=== differential check over the corpora (kernel programs vs host build)"
-build/test_corpus --packets tests/corpus/packets --packets "$B/corpus/packets" \
+build/tests/bpf/test_corpus --packets tests/corpus/packets --packets "$B/corpus/packets" \
 	--pcap tests/corpus/pcap --fuzzed-pcap "$B/corpus/pcap" || status=1
 exit $status

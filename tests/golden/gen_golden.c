@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * gen_golden: write the capture behind the output golden files
- * (tests/golden/, checked by tests/e2e_golden.sh).
+ * (tests/golden/, checked by tests/e2e/e2e_golden.sh).
  *
  *   gen_golden OUT.pcap
  *
@@ -14,13 +14,13 @@
  * leap-day boundaries, option lists long, odd, malformed and empty,
  * windows and TTLs at their extremes.
  *
- * libpcap only (through tests/capture_build.c).
+ * libpcap only (through tests/support/capture_build.c).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../capture_build.h"
+#include "capture_build.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 

@@ -3,7 +3,7 @@
 # run, into OUTDIR (stdout only: the writers' bytes).
 #   tests/golden/outputs.sh SYNSCOPE GOLDEN.pcap OUTDIR
 # GOLDEN.pcap is build/gen_golden's capture; the seed corpus's captures
-# (tests/corpus/pcap) are read too. tests/e2e_golden.sh compares the
+# (tests/corpus/pcap) are read too. tests/e2e/e2e_golden.sh compares the
 # result with tests/golden/expected/, which this script wrote from the
 # commit named in tests/golden/README.
 set -euo pipefail

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# The benchmark harness, run with tiny sizes so it does not rot: every part
+# of scripts/bench.sh runs, and the report must be complete (every table,
+# every row, every figure a number). No timing is checked: the sizes are
+# far too small to mean anything. The report goes to a temporary file, not
+# build/bench.md.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
+
+if [ "$(id -u)" != 0 ]; then
+	echo "e2e_bench_smoke: needs root (BPF, namespaces)" >&2
+	exit 1
+fi
+
+OUT=$TMP/bench.md
+t0=$EPOCHREALTIME
+env BENCH_PARTS="kernel variants veth flood ring offline" BENCH_OUT="$OUT" BENCH_REPEAT=2000 BENCH_ROUNDS=2 BENCH_PAIRS=200 \
+	BENCH_VAR_REPEAT=2000 BENCH_VAR_ROUNDS=2 BENCH_VARIANTS="as built,no clock" \
+	BENCH_VETH_ROUNDS=2 BENCH_VETH_SECS=1 \
+	BENCH_GEN_SECS=1 BENCH_FLOOD_ROUNDS=2 BENCH_FLOOD_SECS=1 BENCH_CAP_FLOWS=2000 BENCH_CAP_SECS=1 \
+	BENCH_RING_FLOWS=500 BENCH_RING_ROUNDS=2 \
+	BENCH_CAP_PACKETS=3000 BENCH_OFFLINE_ROUNDS=2 \
+	scripts/bench.sh >"$TMP/stdout" 2>"$TMP/stderr" &
+bench_pid=$!
+# On any exit, bench.sh gets SIGTERM (never SIGKILL): it removes its own
+# namespaces on the way out.
+smoke_teardown() {
+	kill -TERM "$bench_pid" 2>/dev/null && wait "$bench_pid" 2>/dev/null
+	teardown
+}
+trap smoke_teardown EXIT
+trap 'exit 130' INT TERM HUP
+# Bounded: SIGTERM after 150 s (bench.sh cleans up on it). The watchdog
+# holds no output open (the test runner reads ours through a pipe) and
+# takes its sleep with it when stopped.
+(
+	trap 'kill "$s" 2>/dev/null; exit 0' TERM
+	sleep 150 &
+	s=$!
+	wait "$s" && kill -TERM "$bench_pid" 2>/dev/null
+) >/dev/null 2>&1 &
+watchdog=$!
+BG_PIDS+=("$watchdog")
+wait "$bench_pid"
+st=$?
+kill "$watchdog" 2>/dev/null
+wait "$watchdog" 2>/dev/null
+secs=$(awk "BEGIN { printf \"%.0f\", $EPOCHREALTIME - $t0 }")
+check_eq "scripts/bench.sh exit status (${secs} s)" "$st" 0
+[ "$st" = 0 ] || tail -5 "$TMP/stderr"
+check_eq "stdout is the report" "$(cmp -s "$TMP/stdout" "$OUT" && echo same)" same
+
+# "median [min, max]": numbers, maybe signed, maybe with a unit after each.
+NUM='[-+]?[0-9]+(\.[0-9]+)?%?'
+MM="^ *$NUM \[$NUM, $NUM\] *$"
+
+# Cells of the table rows whose first cell is $1 (exact), one row a line,
+# cells separated by tabs. $2: only rows after a line matching this regex
+# (and before the next "## " heading).
+rows() { # first-cell [section-regex]
+	awk -v want="$1" -v sec="${2:-}" '
+		sec != "" && $0 ~ sec { on = 1; next }
+		sec != "" && on && /^## / { on = 0 }
+		(sec == "" || on) && /^\| / {
+			n = split($0, c, "|"); line = ""
+			for (i = 2; i < n; i++) { gsub(/^ +| +$/, "", c[i]); line = line (i > 2 ? "\t" : "") c[i] }
+			split(line, f, "\t"); if (f[1] == want) print line }' "$OUT"
+}
+# Every cell of the given columns (1-based) of those rows is a "median [min, max]".
+check_rows() { # name want-count columns first-cell [section-regex]
+	local name=$1 want=$2 cols=$3 got bad
+	got=$(rows "$4" "${5:-}" | wc -l)
+	check_eq "$name: rows" "$got" "$want"
+	bad=$(rows "$4" "${5:-}" | awk -F'\t' -v cols="$cols" -v re="$MM" '
+		{ n = split(cols, k, ","); for (i = 1; i <= n; i++) if ($k[i] !~ re) print "column " k[i] " = \"" $k[i] "\"" }')
+	check_eq "$name: figures parse" "${bad:-ok}" ok
+}
+
+for h in "^# synscope benchmarks" "^- machine: .*cores.*kernel " "^- synscope commit: [0-9a-f]" \
+	 "^## 1\. Kernel cost per packet" "^### Where the kernel time goes" "^## 2\. Throughput" \
+	 "^## 3\. SYN flood" "^## 4\. Ring buffer consumer" "^## 5\. Offline" \
+	 "^## Where figures are far from the limit" "^Whole run: [0-9]+ s"; do
+	if grep -Eq "$h" "$OUT"; then ok "report has /$h/"; else not_ok "report lacks /$h/"; fi
+done
+
+# 1. Three programs, the bare program and nine classes each; XDP also the
+# other paths of the SYN. Columns: class, packet, path, ns/pkt, over bare.
+check_eq "kernel: program tables" "$(grep -c '^#### ' "$OUT")" 3
+check_rows "kernel: bare pass program" 3 4 "bare pass program" "^## 1\."
+for c in "established ACK" "SYN" "SYN-ACK" "completing ACK (paired, repeat 1) ‡" \
+	 "RST" "IPv6 SYN, extension headers" "VLAN SYN" "non-TCP" "filtered-out port"; do
+	check_rows "kernel: $c" 3 4,5 "$c" "^## 1\."
+done
+for c in "SYN, default --event-rate 20000" "SYN, ring full" "SYN, top (flood maps), --event-rate 20000"; do
+	check_rows "kernel: $c" 1 4,5 "$c" "^## 1\."
+done
+paths=$(awk '/^## 1\./ { on = 1 } /^## 2\./ { on = 0 } on && /^\| / && !/class \|/ && !/---/' "$OUT" |
+	awk -F'|' 'NF > 6 && $4 ~ /^ *(\?)? *$/' | wc -l)
+check_eq "kernel: every row says which path it took" "$paths" 0
+for c in "established ACK" "SYN" "SYN-ACK" "RST"; do
+	w=$(rows "$c" "^## 1\." | awk -F'\t' '{ print $3 }' | sort -u | tr '\n' ';')
+	case $c in
+	"established ACK") [[ $w == "ACK, no pending SYN-ACK"* ]] && ok "kernel: $c path ($w)" || not_ok "kernel: $c path: $w" ;;
+	*) [[ $w == "event written 100.0%;" ]] && ok "kernel: $c path ($w)" || not_ok "kernel: $c path: $w" ;;
+	esac
+done
+for p in "XDP ingress" "tc ingress" "tc egress"; do
+	check_rows "kernel, completing-ACK method: $p" 1 2,3,4,5,6,7 "$p" "^## 1\."
+done
+done_pairs=$(rows "XDP ingress" "^## 1\." | awk -F'\t' '{ split($8, a, " / "); print (a[1] == a[2] && a[1] > 0) ? "all" : $8 }')
+check_eq "kernel: every pair completed a handshake" "$done_pairs" all
+
+# Variants (two of them here).
+check_rows "variants: as built" 1 2,3,4,5,6,7,8,9 "**as built**: nothing" "^### Where"
+check_eq "variants: no clock measured" \
+	"$(grep -c '^| \*\*no clock\*\*: .*[-+][0-9]* ([-+][0-9]*% \[' "$OUT")" 1
+
+# 2-5.
+check_rows "veth: nothing attached" 1 2 "nothing attached" "^## 2\."
+check_rows "veth: bare XDP" 1 2,3 "bare XDP program" "^## 2\."
+check_rows "veth: synscope" 1 2,3 "synscope" "^## 2\."
+flood=$(awk -F'|' '/^## 3\./ { on = 1 } /^## 4\./ { on = 0 } on && /^\| (defaults|--event-rate 0)/' "$OUT")
+check_eq "flood: rows" "$(printf '%s\n' "$flood" | grep -c .)" 2
+bad=$(printf '%s\n' "$flood" | awk -F'|' -v re="$MM" '{ for (i = 3; i <= 8; i++) { x = $i; if (x !~ re) print i ": " x } }')
+check_eq "flood: figures parse" "${bad:-ok}" ok
+check_rows "ring: synscope json" 1 2,3,4 "synscope -o json > /dev/null: engine + JSON output" "^## 4\."
+check_rows "ring: synscope text" 1 2,3,4 "synscope -o text > /dev/null: engine + text output" "^## 4\."
+check_rows "ring: minimal" 1 2,3 "minimal: libbpf ring_buffer__consume, callback counts" "^## 4\."
+if grep -q "or any lost: 0;" "$OUT"; then ok "ring: every fill wrote 3 events per flow, none lost"; else not_ok "ring: fills"; fi
+want_hs=$((500 * 2 + 50))
+check_eq "ring: synscope made one record per handshake" \
+	"$(grep -o 'json: [0-9]* handshakes: [0-9]* established' "$OUT" | awk '{ print $2 "/" $4 }')" "$want_hs/$want_hs"
+for t in synscope tcpdump tshark; do
+	check_rows "offline: $t" 1 2,3,4,5,6 "$t" "^## 5\."
+done
+m_td=$(rows tcpdump "^## 5\." | awk -F'\t' '{ print $7 + 0 }')
+m_ts=$(rows tshark "^## 5\." | awk -F'\t' '{ print $7 + 0 }')
+check_eq "offline: tcpdump and tshark find the same packets" "$m_td" "$m_ts"
+
+# Namespaces: bench.sh removes its own (tests/lib.sh names them by its pid).
+left=$(ip netns list 2>/dev/null | awk '{ print $1 }' | grep -c -x -e "sscli-$bench_pid" -e "sssrv-$bench_pid")
+check_eq "bench.sh left no namespace behind" "$left" 0
+
+finish

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* Who and why (whowhy.h): cgroup lookups and the namespace's TCP
+ * statistics, sampled into a ring that reaches back past --timeout. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "host/cgroup.h"
+#include "synscope.h"
+#include "host/whowhy.h"
+
+#define WW_SAMPLES 1024
+/* Samples at least this far apart; further when --timeout needs it. */
+#define WW_PERIOD_MIN_NS (50ull * 1000000)
+/* The ring reaches this far behind a timeout: records are emitted a poll
+ * period and a slack after their deadline. */
+#define WW_REACH_SLACK_NS (2ull * 1000000000)
+
+static uint64_t now_mono(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+struct ww_sample {
+	uint64_t ts;
+	struct ss_tcpstat s;
+};
+
+struct ss_whowhy {
+	struct ss_cgroups *cg;             /* NULL: no cgroup lookups */
+	struct ss_tcpstat_reader *tcp;     /* NULL: no causes */
+	int causes;                        /* samples are kept */
+	uint64_t period_ns;
+	struct ww_sample *ring;
+	uint32_t head, n;                  /* next slot, samples held */
+	struct ww_sample first;            /* the run's first sample */
+	int have_first;
+	char cause_basis[160], cookie_basis[224];
+};
+
+struct ss_whowhy *ss_whowhy_new(int cgroups, struct ss_tcpstat_reader *tcp, uint64_t timeout_ns)
+{
+	struct ss_whowhy *w = calloc(1, sizeof(*w));
+	uint64_t reach = timeout_ns + WW_REACH_SLACK_NS;
+
+	if (!w)
+		return NULL;
+	if (cgroups && !(w->cg = ss_cgroups_open()))
+		goto fail;
+	w->tcp = tcp;
+	w->causes = tcp != NULL;
+	if (!(w->ring = calloc(WW_SAMPLES, sizeof(*w->ring))))
+		goto fail;
+	/* Half the ring covers the reach, so a window is never cut short. */
+	w->period_ns = reach / (WW_SAMPLES / 2);
+	if (w->period_ns < WW_PERIOD_MIN_NS)
+		w->period_ns = WW_PERIOD_MIN_NS;
+	return w;
+fail:
+	ss_whowhy_free(w);
+	return NULL;
+}
+
+void ss_whowhy_free(struct ss_whowhy *w)
+{
+	if (!w)
+		return;
+	ss_cgroups_close(w->cg);
+	free(w->ring);
+	free(w);
+}
+
+static struct ww_sample *sample_at(const struct ss_whowhy *w, uint32_t i) /* 0: oldest */
+{
+	return &w->ring[(w->head + WW_SAMPLES - w->n + i) % WW_SAMPLES];
+}
+
+static void keep_sample(struct ss_whowhy *w, uint64_t now_ns, const struct ss_tcpstat *st)
+{
+	struct ww_sample *s = &w->ring[w->head];
+
+	s->s = *st;
+	s->ts = now_ns;
+	w->head = (w->head + 1) % WW_SAMPLES;
+	if (w->n < WW_SAMPLES)
+		w->n++;
+	if (!w->have_first) {
+		w->first = *s;
+		w->have_first = 1;
+	}
+}
+
+static void take_sample(struct ss_whowhy *w, uint64_t now_ns)
+{
+	struct ss_tcpstat st;
+
+	/* A failed read leaves the ring as it was. */
+	if (w->tcp && ss_tcpstat_read(w->tcp, &st) == 0)
+		keep_sample(w, now_ns, &st);
+}
+
+void ss_whowhy_add_sample(struct ss_whowhy *w, uint64_t ts_ns, const struct ss_tcpstat *st)
+{
+	w->causes = 1;
+	keep_sample(w, ts_ns, st);
+}
+
+void ss_whowhy_sample(struct ss_whowhy *w, uint64_t now_ns, int force)
+{
+	if (!w || !w->causes)
+		return;
+	if (!force && w->n && now_ns - sample_at(w, w->n - 1)->ts < w->period_ns)
+		return;
+	take_sample(w, now_ns);
+}
+
+/* The latest sample at or before t (the oldest when none is). */
+static const struct ww_sample *sample_before(const struct ss_whowhy *w, uint64_t t)
+{
+	uint32_t lo = 0, hi = w->n; /* first index with ts > t */
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (sample_at(w, mid)->ts <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return sample_at(w, lo ? lo - 1 : 0);
+}
+
+/* The earliest sample at or after t, taking one now when there is none. */
+static const struct ww_sample *sample_after(struct ss_whowhy *w, uint64_t t)
+{
+	uint32_t lo = 0, hi = w->n; /* first index with ts >= t */
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (sample_at(w, mid)->ts < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < w->n)
+		return sample_at(w, lo);
+	take_sample(w, now_mono());
+	return sample_at(w, w->n - 1);
+}
+
+static uint64_t moved(const struct ss_tcpstat *a, const struct ss_tcpstat *b, int id)
+{
+	if (!(a->have & b->have & (1u << id)) || b->v[id] < a->v[id])
+		return 0;
+	return b->v[id] - a->v[id];
+}
+
+/* Append "Name +N" for each counter that moved; returns how many did. */
+static int basis(const struct ss_tcpstat *a, const struct ss_tcpstat *b, const int *ids, int nids,
+		 char *buf, size_t n)
+{
+	size_t len = strlen(buf);
+	int i, k = 0;
+
+	for (i = 0; i < nids; i++) {
+		uint64_t d = moved(a, b, ids[i]);
+
+		if (!d)
+			continue;
+		k++;
+		if (len < n)
+			len += (size_t)snprintf(buf + len, n - len, "%s%s +%llu", k > 1 ? ", " : "",
+						ss_tcpstat_name(ids[i]), (unsigned long long)d);
+	}
+	return k;
+}
+
+enum ss_cause ss_cause_of(const struct ss_tcpstat *a, const struct ss_tcpstat *b, char *buf, size_t n)
+{
+	static const int accept_q[] = { SS_TS_LISTEN_OVERFLOWS, SS_TS_LISTEN_DROPS };
+	static const int cookies[] = { SS_TS_SYNCOOKIES_SENT, SS_TS_REQQ_FULL_DO_COOKIES };
+	static const int syn_q[] = { SS_TS_REQQ_FULL_DROP };
+
+	if (n)
+		buf[0] = '\0';
+	if (basis(a, b, accept_q, 2, buf, n))
+		return SS_CAUSE_ACCEPT_QUEUE;
+	if (basis(a, b, cookies, 2, buf, n))
+		return SS_CAUSE_SYN_COOKIES;
+	if (basis(a, b, syn_q, 1, buf, n))
+		return SS_CAUSE_SYN_QUEUE;
+	return SS_CAUSE_NONE;
+}
+
+/* What the options say about a cookie: Linux keeps SACK and window scale
+ * in a cookie only inside the timestamp, so a SYN without timestamps gets
+ * a SYN-ACK with MSS alone. */
+static void cookie_options(const struct hs_record *r, char *buf, size_t n)
+{
+	const struct ss_opts *syn = &r->syn.walk, *sa = &r->synack.walk;
+	size_t len = strlen(buf);
+
+	if (!r->have_syn || len >= n)
+		return;
+	if (syn->present & SS_OPT_TS)
+		snprintf(buf + len, n - len, "; options: timestamps echoed (where a cookie keeps SACK "
+			 "and window scale)");
+	else if ((syn->present & (SS_OPT_SACK_OK | SS_OPT_WSCALE)) &&
+		 !(sa->present & (SS_OPT_SACK_OK | SS_OPT_WSCALE)))
+		snprintf(buf + len, n - len, "; options: MSS only, though the SYN offered SACK or "
+			 "window scale");
+}
+
+void ss_whowhy_explain(struct ss_whowhy *w, const struct hs_record *r, struct ss_why *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!w)
+		return;
+	out->client_cgroup_id = r->have_syn ? r->syn.cgroup_id : 0;
+	out->server_cgroup_id = r->have_synack ? r->synack.cgroup_id : 0;
+	if (w->cg) {
+		if (out->client_cgroup_id) {
+			out->client_cgroup = ss_cgroups_path(w->cg, out->client_cgroup_id);
+			out->client_unit = ss_cgroups_unit(w->cg, out->client_cgroup_id);
+		}
+		if (out->server_cgroup_id) {
+			out->server_cgroup = ss_cgroups_path(w->cg, out->server_cgroup_id);
+			out->server_unit = ss_cgroups_unit(w->cg, out->server_cgroup_id);
+		}
+	}
+	if (!w->causes || !w->n)
+		return;
+	if (r->have_syn && !r->have_synack) {
+		uint64_t end = r->end_ts ? r->end_ts : now_mono();
+
+		out->cause = ss_cause_of(&sample_before(w, r->syn_ts)->s, &sample_after(w, end)->s,
+					 w->cause_basis, sizeof(w->cause_basis));
+		if (out->cause)
+			out->cause_basis = w->cause_basis;
+	} else if (r->have_synack && r->synack.dir == SS_DIR_OUT && !r->synack.cgroup_id) {
+		static const int sent[] = { SS_TS_SYNCOOKIES_SENT };
+		const struct ww_sample *a = sample_before(w, r->synack_ts);
+		const struct ww_sample *b = sample_after(w, r->synack_ts);
+
+		strcpy(w->cookie_basis, "sent without a socket; ");
+		if (basis(&a->s, &b->s, sent, 1, w->cookie_basis, sizeof(w->cookie_basis))) {
+			strncat(w->cookie_basis, " while it was sent",
+				sizeof(w->cookie_basis) - strlen(w->cookie_basis) - 1);
+			cookie_options(r, w->cookie_basis, sizeof(w->cookie_basis));
+			out->synack_cookie = 1;
+			out->cookie_basis = w->cookie_basis;
+		}
+	}
+}
+
+int ss_whowhy_totals(const struct ss_whowhy *w, struct ss_tcpstat *first, struct ss_tcpstat *last)
+{
+	if (!w || !w->have_first || !w->n)
+		return -1;
+	*first = w->first.s;
+	*last = sample_at(w, w->n - 1)->s;
+	return 0;
+}
+
+void ss_whowhy_summary(const struct ss_whowhy *w, FILE *f)
+{
+	static const int shown[] = {
+		SS_TS_LISTEN_OVERFLOWS, SS_TS_LISTEN_DROPS, SS_TS_SYNCOOKIES_SENT,
+		SS_TS_SYNCOOKIES_RECV, SS_TS_SYNCOOKIES_FAILED, SS_TS_REQQ_FULL_DROP,
+		SS_TS_REQQ_FULL_DO_COOKIES, SS_TS_SYN_RETRANS,
+	};
+	struct ss_tcpstat a, b;
+	char line[512] = "";
+	size_t len = 0;
+	unsigned int i;
+
+	if (ss_whowhy_totals(w, &a, &b))
+		return;
+	for (i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+		if (!(a.have & b.have & (1u << shown[i])))
+			continue;
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s +%llu", len ? ", " : "",
+					ss_tcpstat_name(shown[i]),
+					(unsigned long long)moved(&a, &b, shown[i]));
+		if (len >= sizeof(line))
+			break;
+	}
+	fprintf(f, "synscope: TCP statistics of the namespace while tracing: %s\n", line);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The trace as an object, for the sinks built on it: the trace's own
+ * (ss_trace_sink, sink.h) and top's, which runs one quietly (records
+ * made and counted, not printed) for its summary.
+ */
+#ifndef SS_TRACE_H
+#define SS_TRACE_H
+
+#include <stdint.h>
+#include "cli/options.h"
+#include "modes/sink.h"
+
+struct ss_trace;
+
+/* quiet: make the records, print none. NULL when out of memory. */
+struct ss_trace *ss_trace_new(const struct ss_options *o, int quiet);
+void ss_trace_free(struct ss_trace *t);
+/* The sink's parts (sink.h). summary: write the exit summary. */
+int ss_trace_start(struct ss_trace *t, struct ss_source *src);
+void ss_trace_event(struct ss_trace *t, const struct ss_event *ev);
+int ss_trace_tick(struct ss_trace *t, uint64_t now_ns);
+int ss_trace_end(struct ss_trace *t, int summary);
+const struct hs_engine *ss_trace_engine(const struct ss_trace *t);
+
+#endif /* SS_TRACE_H */
