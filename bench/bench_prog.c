@@ -54,7 +54,7 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define RING_BYTES (4u << 20)          /* synscope's default --ringbuf-kib */
-#define DEFAULT_EVENT_RATE 20000       /* synscope's default --event-rate */
+#define BENCH_EVENT_RATE 20000         /* an --event-rate, for its row */
 #define MAX_ROUNDS 15
 #define BUDGET_NS 67.2                 /* 10 GbE, 64-byte frames: 14.88 Mpps */
 #define TC_UNSPEC ((uint32_t)-1)       /* TC_ACT_UNSPEC == TCX_NEXT */
@@ -191,6 +191,7 @@ static int inst_load(struct inst *in, const char *name, uint32_t ring_bytes, uin
 		return -1;
 	}
 	s->rodata->cfg_wakeup_bytes = ring_bytes / 8;
+	s->rodata->cfg_shed_bytes = ring_bytes / 2;
 	s->rodata->cfg_event_rate = event_rate;
 	s->rodata->cfg_flood = flood;
 	if (port) {
@@ -365,7 +366,7 @@ struct krow {
 /* What the program did, from its own counters over the measured runs. */
 static void path_of(const struct krow *k, const struct kres *r, char *buf, size_t n)
 {
-	uint64_t ev = r->d[SS_C_EVENTS], lost = r->d[SS_C_LOST], smp = r->d[SS_C_SAMPLED_OUT];
+	uint64_t ev = r->d[SS_C_EVENTS], lost = r->d[SS_C_LOST], smp = r->d[SS_C_SHED];
 	double all = r->runs ? (double)r->runs : 1;
 	size_t len;
 
@@ -373,7 +374,7 @@ static void path_of(const struct krow *k, const struct kres *r, char *buf, size_
 		snprintf(buf, n, "event written %.1f%%", 100.0 * ev / all);
 		len = strlen(buf);
 		if (smp)
-			len += snprintf(buf + len, n - len, ", sampled out (token bucket) %.1f%%",
+			len += snprintf(buf + len, n - len, ", shed %.1f%%",
 					100.0 * smp / all);
 		if (lost)
 			len += snprintf(buf + len, n - len, ", ring full (lost) %.1f%%",
@@ -487,7 +488,7 @@ static int run_pairs(struct krow *k, int p, int round, uint32_t pairs, int bare_
 		/* The loop's events: one per SYN-ACK, one per completing ACK. */
 		k->r[p].d[SS_C_EVENTS] += after[SS_C_EVENTS] - before[SS_C_EVENTS];
 		k->r[p].d[SS_C_LOST] += after[SS_C_LOST] - before[SS_C_LOST];
-		k->r[p].d[SS_C_SAMPLED_OUT] += after[SS_C_SAMPLED_OUT] - before[SS_C_SAMPLED_OUT];
+		k->r[p].d[SS_C_SHED] += after[SS_C_SHED] - before[SS_C_SHED];
 		k->r[p].d[SS_C_PACKETS] += 4ull * pairs;
 		k->r[p].runs += 2ull * pairs;
 	}
@@ -570,8 +571,8 @@ static int cmd_kernel(uint32_t repeat, int rounds, uint32_t pairs)
 
 	if (inst_load(&trace, "trace", RING_BYTES, 0, 0, 0) ||
 	    inst_load(&filt, "filtered", RING_BYTES, 0, 0, 443) ||
-	    inst_load(&sampled, "sampled", RING_BYTES, DEFAULT_EVENT_RATE, 0, 0) ||
-	    inst_load(&top, "top", RING_BYTES, DEFAULT_EVENT_RATE, 1, 0))
+	    inst_load(&sampled, "sampled", RING_BYTES, BENCH_EVENT_RATE, 0, 0) ||
+	    inst_load(&top, "top", RING_BYTES, BENCH_EVENT_RATE, 1, 0))
 		goto out;
 	pass = bench_pass__open_and_load();
 	if (!pass) {
@@ -605,8 +606,8 @@ static int cmd_kernel(uint32_t repeat, int rounds, uint32_t pairs)
 		KROW("VLAN SYN", d_vl, &trace, &vsyn, RING_DRAINED, 0, 0),
 		KROW("non-TCP", d_udp, &trace, &nontcp, RING_NA, 0, 0),
 		KROW("filtered-out port", d_flt, &filt, &syn, RING_NA, 0, 0),
-		KROW("SYN, default --event-rate 20000", d_syn, &sampled, &syn, RING_DRAINED, 0, 2),
-		KROW("SYN, ring full", d_syn, &trace, &syn, RING_FULL, 0, 1),
+		KROW("SYN, --event-rate 20000 (shed)", d_syn, &sampled, &syn, RING_DRAINED, 0, 2),
+		KROW("SYN, consumer behind (shed)", d_syn, &trace, &syn, RING_FULL, 0, 1),
 		KROW("SYN, top (flood maps), --event-rate 20000", d_syn, &top, &syn, RING_DRAINED, 0, 2),
 	};
 #undef KROW

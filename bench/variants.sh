@@ -49,7 +49,7 @@ VARIANTS=(
 	'no clock|bpf_ktime_get_ns (events stamped 0)|s/bpf_ktime_get_ns\(\)/0/g'
 	'no ring|the ring buffer reserve, the event fill and the submit (reserve returns NULL: counted as lost)|s/(static __always_inline void \*reserve\(int syn, __u32 \*size\)\n\{\n)/$1\t*size = 0;\n\treturn NULL;\n/'
 )
-CLASSES=("established ACK" "SYN" "SYN-ACK" "RST" "IPv6 SYN, extension headers" "non-TCP" "filtered-out port" "SYN, ring full")
+CLASSES=("established ACK" "SYN" "SYN-ACK" "RST" "IPv6 SYN, extension headers" "non-TCP" "filtered-out port" "SYN, consumer behind (shed)")
 
 mkdir -p "$VD"
 names=() whats=() dirs=() skipped=()

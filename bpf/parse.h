@@ -778,7 +778,6 @@ static __always_inline void ss_fill_event_syn(struct ss_event_syn *s, const stru
 	s->tos = pkt->tos;
 	s->ip_opt_len = pkt->ip_opt_len;
 	s->doff_res = pkt->doff_res;
-	s->pad[0] = s->pad[1] = 0;
 }
 
 #endif /* SS_PARSE_H */

@@ -22,12 +22,16 @@ const volatile __u32 cfg_nports = 0;
 const volatile __u8 cfg_host_v4 = 0;      /* hosts_v4 holds prefixes */
 const volatile __u8 cfg_host_v6 = 0;      /* hosts_v6 holds prefixes */
 const volatile __u8 cfg_host_filter = 0;  /* any --host given */
-/* Wake the consumer only once this much is queued; it also polls on a
- * short timeout, so a lone event waits at most one poll period. */
-const volatile __u32 cfg_wakeup_bytes = 0;
-/* Events per second per CPU before SYN and RST events are sampled out
- * (0 = no limit). SYN-ACK and completing-ACK events keep priority: they
- * may use the whole bucket, SYN and RST only what lies above a quarter. */
+/* Each CPU's event ring: 2^cfg_ev_slots_log2 slots (the loader sets it,
+ * and the maps' sizes to match; include/synscope.h). */
+const volatile __u32 cfg_ev_slots_log2 = SS_EV_SLOTS_LOG2_MIN;
+/* SYN and RST events are shed (counted) when a CPU's ring holds more than
+ * this many events not yet read: the consumer has fallen behind, and what
+ * is left of the ring stays for the SYN-ACKs and completing ACKs of real
+ * connections, which are never shed. Half the ring (the loader); 0: never
+ * for this reason. */
+const volatile __u32 cfg_shed_slots = 0;
+/* --event-rate: SYN and RST events per second per CPU (0 = no limit). */
 const volatile __u32 cfg_event_rate = 0;
 /* The pending table's hash key (random, from the loader), its time unit
  * and --timeout in that unit (ss_pend_tshift(), ss_pend_live_t()). */
@@ -72,10 +76,41 @@ struct {
 	__type(value, __u64);
 } not_tcp SEC(".maps");
 
+/* The event rings (include/synscope.h): the slots, the packets of -w,
+ * and each CPU's producer and consumer positions. Sizes set by the loader
+ * (ncpus << cfg_ev_slots_log2 slots, ncpus positions; ev_raw: one entry
+ * without -w). Mappable: userspace reads them in place. */
 struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);
-} events SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct ss_event_syn);
+} ev_ring SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct ss_event_raw);
+} ev_raw SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct ss_ev_pos);
+} ev_head SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct ss_ev_pos);
+} ev_tail SEC(".maps");
 
 /* SYN-ACKs waiting for the ACK that completes them (decide.h). Mappable,
  * so userspace reads it without a system call per set (top's half-open),
@@ -347,16 +382,13 @@ static __always_inline __u64 *ss_d_pend_occ(struct ss_decider *x, __u32 group)
 
 #define SS_NTOKEN 1000000000ull
 
-/* May an event of this kind be written now? The bucket runs on the coarse
- * monotonic clock (a tick's resolution, the same rate on average): a few
- * ns where bpf_ktime_get_ns() costs tens, and in a SYN flood nearly every
- * SYN is decided here and needs no other clock. */
-static __always_inline int take_token(struct ss_percpu *b, int kind)
+/* --event-rate: may a SYN or RST event be written now? The bucket runs on
+ * the coarse monotonic clock (a tick's resolution, the same rate on
+ * average): a few ns where bpf_ktime_get_ns() costs tens. */
+static __always_inline int take_token(struct ss_percpu *b)
 {
-	__u64 cap = (__u64)cfg_event_rate * SS_NTOKEN, floor, now;
+	__u64 cap = (__u64)cfg_event_rate * SS_NTOKEN, now;
 
-	if (!cfg_event_rate)
-		return 1;
 	now = bpf_ktime_get_coarse_ns();
 	if (now - b->last_ns >= SS_NTOKEN)
 		b->ntokens = cap;
@@ -365,29 +397,10 @@ static __always_inline int take_token(struct ss_percpu *b, int kind)
 	if (b->ntokens > cap)
 		b->ntokens = cap;
 	b->last_ns = now;
-	floor = (kind == SS_EV_SYN || kind == SS_EV_RST) ? cap / 4 : 0;
-	if (b->ntokens < floor + SS_NTOKEN)
+	if (b->ntokens < SS_NTOKEN)
 		return 0;
 	b->ntokens -= SS_NTOKEN;
 	return 1;
-}
-
-#define SS_EV_SIZE sizeof(struct ss_event)
-#define SS_SYN_SIZE sizeof(struct ss_event_syn)
-#define SS_RAW_SIZE sizeof(struct ss_event_raw)
-
-/* The ring record for an event, its size a constant at each call. */
-static __always_inline void *reserve(int syn, __u32 *size)
-{
-	/* With -w every record has the SYN's size, so the packet's copy is at
-	 * one constant offset: a branch less for the verifier to walk. */
-	if (cfg_snaplen) {
-		*size = SS_SYN_SIZE + SS_RAW_SIZE;
-		return bpf_ringbuf_reserve(&events, SS_SYN_SIZE + SS_RAW_SIZE, 0);
-	}
-	*size = syn ? SS_SYN_SIZE : SS_EV_SIZE;
-	return syn ? bpf_ringbuf_reserve(&events, SS_SYN_SIZE, 0)
-		   : bpf_ringbuf_reserve(&events, SS_EV_SIZE, 0);
 }
 
 /* Copy len (1..SS_SNAP_MAX or ..40) packet bytes at off into dst. */
@@ -440,69 +453,118 @@ helper:
  * and its option bytes, copied as they are: their walk is userspace's.
  * Its stamp is `now`, or, when 0, a clock read once the event has its
  * place in the ring (a sampled-out or lost one needs none). */
-static __always_inline int emit(void *ctx, int is_skb, const __u8 *data, const __u8 *data_end,
-				__u32 pkt_len, __u32 ifindex, const struct ss_pkt *pkt,
-				struct ss_percpu *pc, __u32 kind_dir, __u64 now)
+/* Count an event that was not written, by kind (a constant on each of
+ * the verifier's paths: the kind comes from decide.h's switch). */
+static __always_inline void count_unwritten(struct ss_percpu *pc, int kind, int lost)
+{
+	if (lost) {
+		ss_inc(&pc->c[SS_C_LOST]);
+		switch (kind) {
+		case SS_EV_SYN: ss_inc(&pc->c[SS_C_LOST_SYN]); break;
+		case SS_EV_SYNACK: ss_inc(&pc->c[SS_C_LOST_SYNACK]); break;
+		case SS_EV_ACK: ss_inc(&pc->c[SS_C_LOST_ACK]); break;
+		default: ss_inc(&pc->c[SS_C_LOST_RST]); break;
+		}
+	} else {
+		ss_inc(&pc->c[SS_C_SHED]);
+		if (kind == SS_EV_SYN)
+			ss_inc(&pc->c[SS_C_SHED_SYN]);
+		else
+			ss_inc(&pc->c[SS_C_SHED_RST]);
+	}
+}
+
+/* Shed a SYN or RST event? When the consumer has fallen behind (used:
+ * the events of this CPU's ring it has not read), or past --event-rate. */
+static __always_inline int shed(__u64 used)
+{
+	__u32 zero = 0;
+	/* the token bucket is slot 0's: --event-rate is for all interfaces */
+	struct ss_percpu *tb;
+
+	if (cfg_shed_slots && used > cfg_shed_slots)
+		return 1;
+	if (!cfg_event_rate)
+		return 0;
+	tb = bpf_map_lookup_elem(&percpu, &zero);
+	return !tb || !take_token(tb);
+}
+
+/*
+ * Write the event into this CPU's ring (include/synscope.h). A SYN or
+ * SYN-ACK also carries what a fingerprint needs and its option bytes,
+ * copied as they are: their walk is userspace's. Its stamp is `now`, or,
+ * when 0, a clock read once the event has its slot (a shed or lost one
+ * needs none). The packet pointers are read again from the context: the
+ * parse's ranges, carried here, would have the verifier walk every parse
+ * path through this function once more.
+ */
+static __always_inline int emit(void *ctx, int is_skb, __u32 pkt_len, __u32 ifindex,
+				const struct ss_pkt *pkt, struct ss_percpu *pc, __u32 kind_dir,
+				__u64 now)
 {
 	int kind = kind_dir & 0xff, dir = kind_dir >> 8;
-	int syn = kind == SS_EV_SYN || kind == SS_EV_SYNACK;
-	struct ss_event *e;
-	__u64 flags = 0;
-	__u32 size, zero = 0;
-	/* the token bucket is slot 0's: --event-rate is for all interfaces */
-	struct ss_percpu *tb = bpf_map_lookup_elem(&percpu, &zero);
+	__u32 cpu = bpf_get_smp_processor_id(), idx;
+	struct ss_ev_pos *head, *tail;
+	struct ss_event_syn *s;
+	const __u8 *data, *data_end;
+	__u64 h, used;
 
-	if (!tb || !take_token(tb, kind)) {
-		ss_inc(&pc->c[SS_C_SAMPLED_OUT]);
+	head = bpf_map_lookup_elem(&ev_head, &cpu);
+	tail = bpf_map_lookup_elem(&ev_tail, &cpu);
+	if (!head || !tail)
+		return 0;
+	h = head->pos;
+	used = h - *(volatile __u64 *)&tail->pos;
+	if ((kind == SS_EV_SYN || kind == SS_EV_RST) && shed(used)) {
+		count_unwritten(pc, kind, 0);
 		return 0;
 	}
-	e = reserve(syn, &size);
-	if (!e) {
-		ss_inc(&pc->c[SS_C_LOST]);
+	idx = cpu << cfg_ev_slots_log2 | ((__u32)h & ((1u << cfg_ev_slots_log2) - 1));
+	s = used < (1u << cfg_ev_slots_log2) ? bpf_map_lookup_elem(&ev_ring, &idx) : NULL;
+	if (!s) {
+		count_unwritten(pc, kind, 1);
 		return 0;
 	}
-	e->ts_ns = now ? now : bpf_ktime_get_ns();
-	e->ifindex = ifindex;
-	e->kind = kind;
-	e->dir = dir;
-	ss_fill_event(e, pkt);
-	if (syn) {
-		struct ss_event_syn *s = (void *)e;
+	s->e.ts_ns = now ? now : bpf_ktime_get_ns();
+	s->e.ifindex = ifindex;
+	s->e.kind = kind;
+	s->e.dir = dir;
+	ss_fill_event(&s->e, pkt);
+	if (kind == SS_EV_SYN || kind == SS_EV_SYNACK) {
+		if (is_skb) {
+			struct __sk_buff *skb = ctx;
 
+			data = (void *)(long)skb->data;
+			data_end = (void *)(long)skb->data_end;
+		} else {
+			struct xdp_md *xdp = ctx;
+
+			data = (void *)(long)xdp->data;
+			data_end = (void *)(long)xdp->data_end;
+		}
 		ss_fill_event_syn(s, pkt);
 		s->cgroup_id = is_skb && dir == SS_DIR_OUT ? bpf_skb_cgroup_id(ctx) : 0;
 		s->opt_len = copy_options(ctx, is_skb, data, data_end, pkt, s->opts);
 	}
 	if (cfg_snaplen) {
-		/* The tail's place by a constant, after the SYN's size for
-		 * every kind: a computed offset is pointer arithmetic the
-		 * verifier refuses without CAP_PERFMON; n 64-bit so its bound
-		 * check is the register the helper gets. */
-		struct ss_event_raw *r = (void *)e;
+		struct ss_event_raw *r = bpf_map_lookup_elem(&ev_raw, &idx);
+		/* n 64-bit, so its bound check is the register the helper
+		 * gets. */
 		__u64 n = pkt_len < cfg_snaplen ? pkt_len : cfg_snaplen;
 
-		SS_PTR_ADD(r, SS_SYN_SIZE);
-
-		if (n > SS_SNAP_MAX)
-			n = SS_SNAP_MAX;
-		r->wire_len = pkt_len;
-		if (n == 0 || load_bytes(ctx, is_skb, 0, r->data, n))
-			n = 0;
-		r->caplen = n;
+		if (r) {
+			if (n > SS_SNAP_MAX)
+				n = SS_SNAP_MAX;
+			r->wire_len = pkt_len;
+			if (n == 0 || load_bytes(ctx, is_skb, 0, r->data, n))
+				n = 0;
+			r->caplen = n;
+		}
 	}
-	if (cfg_wakeup_bytes) {
-		/* Wake the consumer only for the record that crosses the mark
-		 * (AVAIL_DATA already counts this one, header included): a
-		 * forced wakeup costs microseconds, so not one per event while
-		 * the ring stays above it. The consumer also drains on its poll
-		 * timeout, so a missed crossing only delays. */
-		__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-		__u64 rec = size + 8; /* BPF_RINGBUF_HDR_SZ */
-
-		flags = avail >= cfg_wakeup_bytes && avail - rec < cfg_wakeup_bytes ?
-			BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-	}
-	bpf_ringbuf_submit(e, flags);
+	/* Publish: an atomic add is a full barrier, so the slot is written
+	 * before the consumer can see its position move. */
+	__sync_fetch_and_add(&head->pos, 1);
 	ss_inc(&pc->c[SS_C_EVENTS]);
 	return 0;
 }
@@ -552,8 +614,7 @@ static __always_inline void handle(void *ctx, const void *data, const void *data
 	x.slot = slot;
 	kind = ss_packet(&x, &c, &pkt, &now);
 	if (kind)
-		emit(ctx, is_skb, data, data_end, cfg_snaplen ? ss_len(&c) : 0, ifindex, &pkt, pc,
-		     kind | dir << 8, now);
+		emit(ctx, is_skb, cfg_snaplen ? ss_len(&c) : 0, ifindex, &pkt, pc, kind | dir << 8, now);
 }
 
 /* The length is 0, "ask when needed" (ss_len() in parse.h): the common

@@ -69,7 +69,8 @@ struct ss_event {
  * A SYN or SYN-ACK, 128 bytes: the event, what a fingerprint needs of the
  * IP and TCP headers, and the TCP option bytes as on the wire. The kernel
  * copies the options and leaves their walk to userspace (ss_walk_tcp_opts()
- * in bpf/parse.h), which also counts the malformed ones.
+ * in bpf/parse.h), which also counts the malformed ones. Every slot of the
+ * event rings has this size, whatever the event's kind.
  */
 struct ss_event_syn {
 	struct ss_event e;
@@ -85,15 +86,33 @@ struct ss_event_syn {
 	__u8 ip_opt_len;    /* IPv4 option bytes (IHL * 4 - 20); 0 for IPv6 */
 	__u8 doff_res;      /* TCP header byte 12: data offset, reserved bits */
 	__u8 opt_len;       /* bytes of opts[] that hold the options */
-	__u8 pad[2];
 	__u8 opts[SS_OPT_RAW_SIZE];
 };
 
 /*
- * With -w, every event has the size of a struct ss_event_syn (whatever its
- * kind) and is followed by the packet as the program saw it, up to the
- * snap length (cfg_snaplen; at most SS_SNAP_MAX).
+ * The event rings: one per CPU, a single producer (the programs on that
+ * CPU, which never run nested) and one consumer (userspace), no lock. A
+ * ring is 2^cfg_ev_slots_log2 slots of a struct ss_event_syn in the
+ * memory-mapped array ev_ring (CPU c's slots at c << log2); its producer
+ * position in ev_head[c], its consumer position in ev_tail[c], each on a
+ * cache line of its own. The producer fills slot head & mask, then
+ * publishes head + 1 with an atomic add (a full barrier: the slot is
+ * written before the position, on every architecture); it counts a loss
+ * when head - tail is the ring's size. Userspace polls: no wakeup.
+ *
+ * With -w, the packet as the program saw it, up to the snap length
+ * (cfg_snaplen; at most SS_SNAP_MAX), is in the same slot of ev_raw.
  */
+struct ss_ev_pos {
+	__u64 pos;
+	__u64 pad[7];
+};
+#define SS_EV_SLOTS_LOG2_MIN 6
+#define SS_EV_SLOTS_LOG2_MAX 20
+
+_Static_assert(sizeof(struct ss_event_syn) == 128, "an event ring slot is 128 bytes");
+_Static_assert(sizeof(struct ss_ev_pos) == 64, "a ring position has its own cache line");
+
 #define SS_SNAP_MAX 256
 
 struct ss_event_raw {
@@ -129,13 +148,22 @@ enum ss_counter {
 	SS_C_PEND_EVICTED,    /* pending SYN-ACKs younger than --timeout
 			       * overwritten by another flow's (set full) */
 	SS_C_EVENTS,          /* events written to the ring buffer */
-	SS_C_LOST,            /* events dropped: ring buffer full */
-	SS_C_SAMPLED_OUT,     /* events skipped by the per-CPU rate limit */
+	SS_C_LOST,            /* events dropped: ring buffer full (all kinds) */
+	SS_C_SHED,            /* SYN and RST events shed (both kinds) */
+	/* By kind, in enum ss_kind's order. Lost: the ring was full. Shed:
+	 * only SYNs and RSTs, when the consumer falls behind (the ring past
+	 * half full) or past --event-rate; never a SYN-ACK or an ACK. */
+	SS_C_LOST_SYN,
+	SS_C_LOST_SYNACK,
+	SS_C_LOST_ACK,
+	SS_C_LOST_RST,
+	SS_C_SHED_SYN,
+	SS_C_SHED_RST,
 	SS_C_MAX,
 };
 
-/* What each CPU keeps: the counters, and the event rate limit's token
- * bucket in nano-tokens (one value, so one map lookup per packet). */
+/* What each CPU keeps: the counters, and --event-rate's token bucket in
+ * nano-tokens (one value, so one map lookup per packet). */
 struct ss_percpu {
 	__u64 c[SS_C_MAX];
 	__u64 ntokens;

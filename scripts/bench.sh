@@ -453,7 +453,7 @@ if wants flood; then
 	md ""
 	md "| run | SYN sent/s | counted / sent | synscope CPU | BPF CPU | events/s | peak RSS MB | flows evicted |"
 	md "|---|--:|--:|--:|--:|--:|--:|--:|"
-	md "| defaults (--event-rate 20000), $FLOOD_SECS s | $(mm "%.0f" "${f_rate[@]}") | $(mm "%.4f" "${f_ratio[@]}") | $(mm "%.1f%%" "${f_cpu[@]}") | $(mm "%.1f%%" "${f_bpf[@]}") | $(mm "%.0f" "${f_ev[@]}") | $(mm "%.1f" "${f_hwm[@]}") | 0 |"
+	md "| defaults, $FLOOD_SECS s | $(mm "%.0f" "${f_rate[@]}") | $(mm "%.4f" "${f_ratio[@]}") | $(mm "%.1f%%" "${f_cpu[@]}") | $(mm "%.1f%%" "${f_bpf[@]}") | $(mm "%.0f" "${f_ev[@]}") | $(mm "%.1f" "${f_hwm[@]}") | 0 |"
 	md "| --event-rate 0, flow table at its cap (--max-flows $CAP_FLOWS), $CAP_SECS s | $(mm "%.0f" "${c_rate[@]}") | $(mm "%.4f" "${c_ratio[@]}") | $(mm "%.1f%%" "${c_cpu[@]}") | $(mm "%.1f%%" "${c_bpf[@]}") | $(mm "%.0f" "${c_ev[@]}") | $(mm "%.1f" "${c_hwm[@]}") | $(mm "%.0f" "${c_evict[@]}") |"
 	md ""
 	md "Last round's kernel summary, defaults: $f_summary; --event-rate 0: $c_summary. The table is at its cap when flows were evicted."
@@ -581,7 +581,7 @@ kernel_note() {
 	local ack="" nontcp="" syn="" full="" parse="" walk="" walk_sa="" walk_v6=""
 	local upd="" del="" clk="" filt="" plain="" pcpu="" b0="" b1="" a0="" a1="" x=""
 	ack=$(kv ss_xdp_ingress "established ACK") nontcp=$(kv ss_xdp_ingress non-TCP)
-	syn=$(kv ss_xdp_ingress SYN) full=$(kv ss_xdp_ingress "SYN, ring full")
+	syn=$(kv ss_xdp_ingress SYN) full=$(kv ss_xdp_ingress "SYN, consumer behind (shed)")
 	# The machine's speed: the spread of the bare program and the
 	# established ACK over the rounds.
 	read -r b0 b1 < <(awk -F'|' '/^#### XDP/ { on = 1 } on && /^\| bare pass program/ { split($5, a, /[][, ]+/); print a[3], a[4]; exit }' "$TMP/kernel.md")
@@ -608,15 +608,15 @@ kernel_note() {
 	[ -n "$opt" ] && echo "- **The option bytes** (variant \"no option copy\"): $(vs "no option copy" SYN) of a SYN, about $opt ns: copied raw into the event (userspace walks them)."
 	[ -n "$pend_sa" ] && echo "- **The pending table** (variant \"no pending table\"): $(vs "no pending table" SYN-ACK) of a SYN-ACK, about $pend_sa ns (the scan of an 8-way set and one atomic exchange); ${pend_rst:-?} ns of a RST.${occ:+ Its group counts (variant \"no occupancy counts\"): about $occ ns of a SYN-ACK (one atomic add).}"
 	if [ "$syn" != "?" ] && [ "$full" != "?" ]; then
-		echo "- **Event against no event**: a SYN whose event is written costs $((syn - full)) ns more than one whose event is lost to a full ring ($syn vs. $full ns)."
+		echo "- **Event against no event**: a SYN whose event is written costs $((syn - full)) ns more than one shed because the consumer is behind ($syn vs. $full ns)."
 	fi
 	x=$(kv ss_xdp_ingress "SYN, top (flood maps), --event-rate 20000")
-	b0=$(kv ss_xdp_ingress "SYN, default --event-rate 20000")
+	b0=$(kv ss_xdp_ingress "SYN, --event-rate 20000 (shed)")
 	if [ "$x" != "?" ] && [ "$b0" != "?" ] && src_has decide.h 'ss_flood_count(x, pkt)'; then
 		echo "- **top's flood maps** (a sampled-out SYN costs $x ns in top, $b0 ns without: $((x - b0)) ns more; not split by a variant): every SYN counts its target in a per-CPU LRU hash (a 20-byte key hashed by the map, plus the LRU's bookkeeping) and its source in the four-row count-min sketch (a four-round mix of the address per row, five array updates). Fix, if top must get cheaper: one hash of the source from which all four columns are derived, and the targets in a direct-mapped per-CPU array indexed by a hash, with the key kept in the value to catch collisions."
 	fi
 	echo ""
-	echo "The per-packet classes (established ACK, non-TCP, filtered-out) set what line rate costs: nearly every packet is one of them. The event classes (SYN, SYN-ACK, completing ACK, RST, IPv6 and VLAN SYN) come a few per connection; under a SYN flood the default --event-rate samples SYN events out, the cheaper \"SYN, default --event-rate 20000\" row."
+	echo "The per-packet classes (established ACK, non-TCP, filtered-out) set what line rate costs: nearly every packet is one of them. The event classes (SYN, SYN-ACK, completing ACK, RST, IPv6 and VLAN SYN) come a few per connection; a SYN event is shed only when the consumer falls behind, the cheaper \"SYN, consumer behind (shed)\" row."
 }
 
 # ---- closing note -------------------------------------------------------------------

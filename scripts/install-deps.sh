@@ -9,7 +9,7 @@ for p in clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcmocka-dev \
 	 libpcap-dev make gcc pkg-config iproute2 tcpdump tshark ncat nftables \
 	 hping3 netsniff-ng jq strace libcap2-bin libdbus-1-dev libmicrohttpd-dev \
 	 p0f prometheus python3 python3-yaml bash-completion man-db nmap curl gzip \
-	 util-linux; do
+	 util-linux nginx-light apache2-utils podman runc; do
 	have_pkg "$p" || need+=("$p")
 done
 # Sanitizer runtimes: gcc's for the parser tests under AddressSanitizer,
@@ -28,5 +28,17 @@ echo "install-deps: installing ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture: answer no, non-interactively.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+# nginx (a test's web server, run in a namespace of the test's own) must not
+# start on the host when installed: a policy-rc.d that forbids it, for the
+# install only (left alone when the machine has one). podman comes with
+# runc in the same install: alone it would pull crun, which refuses hybrid
+# cgroups.
+policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	policy=/usr/sbin/policy-rc.d
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -24,7 +24,11 @@ teardown() {
 	ip netns del "$NS_SRV" 2>/dev/null || true
 	rm -rf "$TMP"
 }
-trap teardown EXIT INT TERM
+# A signal ends the test (its EXIT trap tears down): a trap on INT or TERM
+# alone would run teardown and go on without its namespaces.
+trap teardown EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 setup_pair() {
 	ip netns add "$NS_CLI"
@@ -199,6 +203,20 @@ scenario_case() { # side(srv|cli) dev mode [label]
 	check_eq "$label: SYNs = records + retransmissions" \
 		"$(jq -s 'map(1 + .syn_retrans) | add' "$out")" \
 		"$(tshark_count "$pcap" 'tcp.flags.syn==1 && tcp.flags.ack==0')"
+}
+
+# The exit summary's accounts (two lines: "kernel = parts"): "ok" when
+# both hold and nothing is left unread, else the line that does not.
+accounts_add_up() { # errfile
+	local line k parts
+	for line in "$(grep 'accounts: .* handshakes\? completed' "$1")" "$(grep 'accounts: .* SYNs\? (kernel)' "$1")"; do
+		[ -n "$line" ] || { echo "missing"; return; }
+		k=$(sed -n 's/.*accounts: \([0-9]*\) .*/\1/p' <<<"$line")
+		parts=$(sed 's/.*= //' <<<"$line" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }')
+		[ "$k" = "$parts" ] || { echo "$line"; return; }
+		grep -q 'not read' <<<"$line" && { echo "$line"; return; }
+	done
+	echo ok
 }
 
 finish() {

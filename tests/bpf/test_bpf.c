@@ -30,6 +30,8 @@
 #include "parse.h"
 #include "packets.h"
 #include "synscope.skel.h"
+#include "live/loader.h"
+#include "live/ring.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -64,18 +66,17 @@ static const struct {
 	[P_TC_EG] = { "tc_egress", (__u32)TC_ACT_UNSPEC, SS_DIR_OUT },
 };
 
-/* ---- environment: a loaded skeleton and its ring buffer ----------------- */
+/* ---- environment: a loaded skeleton and its event rings ----------------- */
 
 struct env {
 	struct synscope_bpf *skel;
-	struct ring_buffer *rb;
+	struct ss_ring ring;            /* the consumer synscope runs (live/ring.c) */
 	struct ss_pend_set *pend;       /* the pending table, mapped */
 	__u64 *occ;                     /* its groups' counts, mapped */
 	int ncpus;
 	struct ss_event_syn ev[MAX_EVENTS]; /* copied out by the last run (ev.e;
 					     * the rest for a SYN or SYN-ACK) */
-	int nev;                        /* records consumed by the last run */
-	int bad_size;                   /* records of the wrong size, ever */
+	int nev;                        /* events consumed by the last run */
 };
 
 /* Load-time configuration; all-zero = the defaults. */
@@ -83,9 +84,10 @@ struct cfg {
 	__u16 ports[SS_MAX_PORTS];
 	__u32 nports;
 	__u8 host_v4, host_v6;
-	__u32 ringbuf_bytes;            /* 0 = as compiled */
+	__u32 ring_log2;                /* each CPU's ring: 2^this slots; 0 = 12 */
 	__u8 pend_tshift;               /* 0 = as compiled */
 	__u32 pend_live_t;              /* 0 = as compiled */
+	__u32 shed_slots;               /* cfg_shed_slots; 0 = no shedding */
 };
 
 /* The pending table's key in every test environment: test_pend_*() place
@@ -93,18 +95,15 @@ struct cfg {
 #define TEST_KEY0 0x0123456789abcdefull
 #define TEST_KEY1 0xfedcba9876543210ull
 
-static int on_event(void *ctx, void *data, size_t size)
+static void on_event(void *ctx, const struct ss_event *ev, const struct ss_event_raw *raw)
 {
-	const struct ss_event *ev = data;
 	struct env *e = ctx;
 	int syn = ev->kind == SS_EV_SYN || ev->kind == SS_EV_SYNACK;
 
-	if (size != (syn ? sizeof(struct ss_event_syn) : sizeof(struct ss_event)))
-		e->bad_size++;
-	else if (e->nev < MAX_EVENTS)
-		memcpy(&e->ev[e->nev], data, size);
+	(void)raw;
+	if (e->nev < MAX_EVENTS)
+		memcpy(&e->ev[e->nev], ev, syn ? sizeof(struct ss_event_syn) : sizeof(struct ss_event));
 	e->nev++;
-	return 0;
 }
 
 static struct env *env_new(const struct cfg *cfg)
@@ -129,10 +128,10 @@ static struct env *env_new(const struct cfg *cfg)
 			s->rodata->cfg_pend_tshift = cfg->pend_tshift;
 		if (cfg->pend_live_t)
 			s->rodata->cfg_pend_live_t = cfg->pend_live_t;
-		if (cfg->ringbuf_bytes)
-			assert_int_equal(bpf_map__set_max_entries(s->maps.events,
-								  cfg->ringbuf_bytes), 0);
+		s->rodata->cfg_shed_slots = cfg->shed_slots;
 	}
+	assert_int_equal(ss_loader_size_rings(s, e->ncpus, cfg && cfg->ring_log2 ? cfg->ring_log2 : 12,
+					      0), 0);
 	assert_int_equal(synscope_bpf__load(s), 0);
 	e->skel = s;
 	e->pend = mmap(NULL, (size_t)SS_PEND_SETS * sizeof(struct ss_pend_set),
@@ -141,8 +140,14 @@ static struct env *env_new(const struct cfg *cfg)
 	e->occ = mmap(NULL, (size_t)SS_PEND_OCC * sizeof(__u64), PROT_READ | PROT_WRITE, MAP_SHARED,
 		      bpf_map__fd(s->maps.pend_occ), 0);
 	assert_true(e->occ != MAP_FAILED);
-	e->rb = ring_buffer__new(bpf_map__fd(s->maps.events), on_event, e, NULL);
-	assert_non_null(e->rb);
+	{
+		struct ss_ring_maps m;
+		char err[128];
+
+		ss_loader_skel_rings(s, e->ncpus, 0, &m);
+		if (ss_ring_open(&e->ring, &m, err, sizeof(err)))
+			fail_msg("%s", err);
+	}
 	return e;
 }
 
@@ -150,7 +155,7 @@ static void env_free(struct env *e)
 {
 	if (!e)
 		return;
-	ring_buffer__free(e->rb);
+	ss_ring_close(&e->ring);
 	munmap(e->pend, (size_t)SS_PEND_SETS * sizeof(struct ss_pend_set));
 	munmap(e->occ, (size_t)SS_PEND_OCC * sizeof(__u64));
 	synscope_bpf__destroy(e->skel);
@@ -162,9 +167,7 @@ static int consume(struct env *e)
 	int n;
 
 	e->nev = 0;
-	n = ring_buffer__consume(e->rb);
-	assert_true(n >= 0);
-	assert_int_equal(e->bad_size, 0);
+	n = (int)ss_ring_consume(&e->ring, on_event, e);
 	assert_int_equal(n, e->nev);
 	return n;
 }
@@ -1276,12 +1279,13 @@ static void test_host_filter_v6(void **state)
 
 /* ---- a consumer that does not read -------------------------------------- */
 
-#define SMALL_RINGBUF (4096 * 4)
+#define SMALL_RING_LOG2 7                 /* 128 slots a CPU */
+#define SMALL_RING (1 << SMALL_RING_LOG2)
 #define FLOOD 10000
 
 static void test_stalled_consumer(void **state)
 {
-	struct cfg cfg = { .ringbuf_bytes = SMALL_RINGBUF };
+	struct cfg cfg = { .ring_log2 = SMALL_RING_LOG2 };
 	struct env *e = env_new(&cfg);
 	struct tp_flow syn = tp_flow_client(4, TP_SYN);
 	struct tp_shape s = { 0 };
@@ -1298,10 +1302,12 @@ static void test_stalled_consumer(void **state)
 	assert_int_equal(r.d[SS_C_SYN], FLOOD);
 	assert_int_equal(events + r.d[SS_C_LOST], FLOOD);
 	assert_true(r.d[SS_C_LOST] > 0);
-	assert_true(events < SMALL_RINGBUF / sizeof(struct ss_event_syn));
+	assert_int_equal(r.d[SS_C_LOST_SYN], r.d[SS_C_LOST]);
+	/* One CPU ran them all: its ring is full, exactly. */
+	assert_int_equal(events, SMALL_RING);
 	for (i = 0; i < SS_C_MAX; i++) {
 		if (i != SS_C_PACKETS && i != SS_C_SYN && i != SS_C_EVENTS && i != SS_C_LOST &&
-		    r.d[i])
+		    i != SS_C_LOST_SYN && r.d[i])
 			fail_msg("counter %s moved", counter_name(i));
 	}
 
@@ -1309,7 +1315,7 @@ static void test_stalled_consumer(void **state)
 	 * (run_prog_nodrain() checks every verdict). */
 	for (i = 0; i < 30; i++) {
 		run_prog_nodrain(e, i % P_MAX, p.b, p.len, 1, &r);
-		CHECK_COUNTERS(&r, 1, SS_C_SYN, SS_C_LOST);
+		CHECK_COUNTERS(&r, 1, SS_C_SYN, SS_C_LOST, SS_C_LOST_SYN);
 	}
 
 	/* What was written is all there, intact; then there is room again. */
@@ -1322,6 +1328,53 @@ static void test_stalled_consumer(void **state)
 		assert_int_equal(e->ev[i].opt_len, syn.optlen);
 		assert_memory_equal(e->ev[i].opts, syn.opts, syn.optlen);
 	}
+	EXPECT_EVENT(e, P_XDP, &syn, SS_EV_SYN, SS_C_SYN, SS_C_EVENTS);
+	env_free(e);
+}
+
+/*
+ * The consumer behind: once the ring holds more than the mark (half of it
+ * live), SYNs and RSTs are shed and counted by kind, while SYN-ACKs and
+ * completing ACKs still take the rest of the ring; once it is full, those
+ * are lost, counted by kind. Nothing is shed while the consumer keeps up.
+ */
+static void test_consumer_behind(void **state)
+{
+	struct cfg cfg = { .ring_log2 = SMALL_RING_LOG2, .shed_slots = SMALL_RING / 2 };
+	struct env *e = env_new(&cfg);
+	struct tp_flow syn = tp_flow_client(4, TP_SYN), sa = tp_flow_synack(&syn);
+	struct tp_flow rst = tp_flow_reverse(&syn, TP_RST | TP_ACK, 0, syn.seq + 1);
+	struct tp_shape s = { 0 };
+	struct tpkt psyn, psa, prst;
+	struct run r;
+	__u64 written;
+
+	(void)state;
+	tp_build(&psyn, &s, &syn);
+	tp_build(&psa, &s, &sa);
+	tp_build(&prst, &s, &rst);
+	/* Drained, nothing is shed. */
+	EXPECT_EVENT(e, P_XDP, &syn, SS_EV_SYN, SS_C_SYN, SS_C_EVENTS);
+	/* Undrained: SYNs fill half the ring, then are shed. */
+	run_prog_nodrain(e, P_XDP, psyn.b, psyn.len, FLOOD, &r);
+	written = r.d[SS_C_EVENTS];
+	/* Written while at most half the ring was in use, then shed. */
+	assert_int_equal(written, SMALL_RING / 2 + 1);
+	assert_int_equal(r.d[SS_C_SHED], FLOOD - written);
+	assert_int_equal(r.d[SS_C_SHED_SYN], FLOOD - written);
+	assert_int_equal(r.d[SS_C_LOST], 0);
+	/* A RST too is shed. */
+	run_prog_nodrain(e, P_XDP, prst.b, prst.len, 1, &r);
+	CHECK_COUNTERS(&r, 1, SS_C_RST, SS_C_SHED, SS_C_SHED_RST);
+	/* SYN-ACKs are never shed: written into the other half, then lost. */
+	run_prog_nodrain(e, P_TC_EG, psa.b, psa.len, FLOOD, &r);
+	assert_int_equal(r.d[SS_C_SHED], 0);
+	assert_int_equal(r.d[SS_C_EVENTS], SMALL_RING - written);
+	assert_true(r.d[SS_C_LOST] > 0);
+	assert_int_equal(r.d[SS_C_LOST_SYNACK], r.d[SS_C_LOST]);
+	assert_int_equal(r.d[SS_C_EVENTS] + r.d[SS_C_LOST], FLOOD);
+	/* Drained again, a SYN is written. */
+	consume(e);
 	EXPECT_EVENT(e, P_XDP, &syn, SS_EV_SYN, SS_C_SYN, SS_C_EVENTS);
 	env_free(e);
 }
@@ -1347,6 +1400,7 @@ int main(void)
 		cmocka_unit_test(test_host_filter_v4),
 		cmocka_unit_test(test_host_filter_v6),
 		cmocka_unit_test(test_stalled_consumer),
+		cmocka_unit_test(test_consumer_behind),
 	};
 	size_t i;
 	int failed = 0;

@@ -93,7 +93,7 @@ for c in "established ACK" "SYN" "SYN-ACK" "completing ACK (paired, repeat 1) â€
 	 "RST" "IPv6 SYN, extension headers" "VLAN SYN" "non-TCP" "filtered-out port"; do
 	check_rows "kernel: $c" 3 4,5 "$c" "^## 1\."
 done
-for c in "SYN, default --event-rate 20000" "SYN, ring full" "SYN, top (flood maps), --event-rate 20000"; do
+for c in "SYN, --event-rate 20000 (shed)" "SYN, consumer behind (shed)" "SYN, top (flood maps), --event-rate 20000"; do
 	check_rows "kernel: $c" 1 4,5 "$c" "^## 1\."
 done
 paths=$(awk '/^## 1\./ { on = 1 } /^## 2\./ { on = 0 } on && /^\| / && !/class \|/ && !/---/' "$OUT" |

@@ -28,7 +28,7 @@ done
 need_cgroup2
 CG_NAME=synscope-cf-$$
 CG=$CG_MOUNT/$CG_NAME
-trap 'cg_remove "$CG/a" "$CG/b" "$CG/c" "$CG"; teardown' EXIT INT TERM
+trap 'cg_remove "$CG/a" "$CG/b" "$CG/c" "$CG"; teardown' EXIT
 mkdir -p "$CG/a" "$CG/b" "$CG/c" || { not_ok "cannot make cgroups under $CG_MOUNT"; finish; exit 1; }
 
 setup_pair

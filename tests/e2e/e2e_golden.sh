@@ -19,8 +19,14 @@ mask_half_open() { sed -E 's/"half_open":[0-9]+/"half_open":N/; s/half-open [0-9
 # Fields added after ed19871, each written last where it appears, taken
 # out of the new output before the comparison: the p0f signature and
 # label of a SYN or SYN-ACK (JSON "sig", "os"; --packets text " sig ...").
+# Later still: a record's "missing" packets (JSON "missing", text
+# "  missing ..."), top -o json's last object (the accounts), and top's
+# "sampled out" renamed "shed" (SYN and RST events are shed only when
+# the consumer falls behind).
 strip_new() {
-	sed -E 's/,"sig":"[^"]*"(,"os":("([^"\\]|\\.)*"|null))?//g; s/ sig [^ ]+$//' "$1"
+	sed -E 's/,"sig":"[^"]*"(,"os":("([^"\\]|\\.)*"|null))?//g; s/ sig [^ ]+$//;
+		s/,"missing":"[a-z+]*"//; s/  missing [a-z+]+//; /^\{"type":"summary",/d;
+		s/"shed":/"sampled_out":/; s/ shed\/s / sampled-out\/s /' "$1"
 }
 for f in "$TMP"/want/*; do
 	b=$(basename "$f")

@@ -137,9 +137,9 @@ elif mode == "summary":
         r'\(truncated (\d+), bad ipv4 (\d+), bad ipv6 (\d+), bad tcp (\d+)\)':
             ["packets", "tcp", "syn", "syn_ack", "completing_ack", "rst", "fin", "filtered", "not_ip",
              "not_tcp", "fragments", "not_parsed", "truncated", "bad_ipv4", "bad_ipv6", "bad_tcp"],
-        r'events (\d+) written, (\d+) lost \(ring buffer full\), (\d+) sampled out \(rate limit\); '
+        r'events (\d+) written, (\d+) lost \(ring full\), (\d+) shed \(consumer behind or --event-rate\); '
         r'(\d+) pending SYN-ACKs evicted':
-            ["events", "lost", "sampled_out", "pending_evicted"],
+            ["events", "lost", "shed", "pending_evicted"],
     }
     for pat, keys in pats.items():
         m = re.search(pat, text)
@@ -548,19 +548,19 @@ if start_synscope "$NS_SRV" "$OUT" "$ERR" -i vs0 -i vs1 -o json --timeout 2 --me
 		"text/plain; version=0.0.4; charset=utf-8"
 	mx families "$TMP/text.txt" >"$TMP/families.json"
 	check_eq "2: every sample's family has HELP and TYPE before it" "$(jq -c .problems "$TMP/families.json")" "[]"
-	want_fams='{"synscope_build_info":"gauge","synscope_events_ignored_total":"counter","synscope_events_lost_total":"counter",
-		"synscope_events_sampled_out_total":"counter","synscope_events_total":"counter","synscope_failed_handshake_causes_total":"counter",
+	want_fams='{"synscope_build_info":"gauge","synscope_completions_total":"counter","synscope_events_ignored_total":"counter","synscope_events_lost_total":"counter",
+		"synscope_events_shed_total":"counter","synscope_events_total":"counter","synscope_failed_handshake_causes_total":"counter",
 		"synscope_filtered_segments_total":"counter","synscope_flows_evicted_total":"counter","synscope_flows_tracked":"gauge","synscope_flows_tracked_peak":"gauge",
 		"synscope_fragments_total":"counter","synscope_handshakes_total":"counter","synscope_malformed_options_total":"counter",
 		"synscope_netns_tcp_total":"counter","synscope_not_ip_packets_total":"counter","synscope_not_tcp_packets_total":"counter",
 		"synscope_packets_total":"counter","synscope_pending_evicted_total":"counter","synscope_pending_synacks":"gauge",
-		"synscope_retransmissions_total":"counter","synscope_ring_records_short_total":"counter","synscope_ring_records_total":"counter",
+		"synscope_retransmissions_total":"counter","synscope_events_read_total":"counter",
 		"synscope_segments_total":"counter","synscope_start_time_seconds":"gauge","synscope_syn_to_synack_seconds":"histogram",
-		"synscope_synack_cookies_total":"counter","synscope_synack_to_ack_seconds":"histogram","synscope_tcp_segments_total":"counter","synscope_unparsed_packets_total":"counter"}'
+		"synscope_synack_cookies_total":"counter","synscope_synack_to_ack_seconds":"histogram","synscope_syns_total":"counter","synscope_tcp_segments_total":"counter","synscope_unparsed_packets_total":"counter"}'
 	check_true "2: the families and their types" "$(jq -c --argjson w "$want_fams" '.families == $w' "$TMP/families.json")" \
 		"$(jq -c .families "$TMP/families.json")"
 	check_eq "2: kernel counters carry an iface label" \
-		"$(mx parse "$TMP/text.txt" | jq '[.[] | select((.name | test("^synscope_(packets|segments|unparsed_packets|filtered_segments|events|events_lost|events_sampled_out|pending_evicted|not_ip_packets|not_tcp_packets|fragments|tcp_segments)_total$")) and (.labels.iface | not))] | length')" 0
+		"$(mx parse "$TMP/text.txt" | jq '[.[] | select((.name | test("^synscope_(packets|segments|unparsed_packets|filtered_segments|events|events_lost|events_shed|pending_evicted|not_ip_packets|not_tcp_packets|fragments|tcp_segments)_total$")) and (.labels.iface | not))] | length')" 0
 
 	check_eq "1: synscope_build_info's version = synscope --version" \
 		"$(mx parse "$TMP/text.txt" | jq -r '.[] | select(.name == "synscope_build_info") | "synscope \(.labels.version) \(.value)"')" "$("$BIN" --version) 1"
@@ -675,16 +675,26 @@ PY
 		"not_ip_packets_total{}:not_ip", "not_tcp_packets_total{}:not_tcp", "fragments_total{}:fragments",
 		"unparsed_packets_total{reason=truncated}:truncated", "unparsed_packets_total{reason=bad_ipv4}:bad_ipv4",
 		"unparsed_packets_total{reason=bad_ipv6}:bad_ipv6", "unparsed_packets_total{reason=bad_tcp}:bad_tcp",
-		"events_total{}:events", "events_lost_total{}:lost", "events_sampled_out_total{}:sampled_out",
-		"pending_evicted_total{}:pending_evicted"][] | split(":") as [$k, $sk] |
+		"events_total{}:events", "pending_evicted_total{}:pending_evicted"][] | split(":") as [$k, $sk] |
 		"synscope_\($k) \($sk) \($m["synscope_" + $k] // "missing") \($s[0][$sk] // "missing")"' "$TMP/noiface.json")
 	check_eq "1: synscope_unparsed_packets_total summed = summary's not parsed" \
 		"$(psum 'synscope_unparsed_packets_total{')" "$(sj not_parsed)"
 	check_eq "1: synscope_flows_evicted_total = summary" "$(psum 'synscope_flows_evicted_total{')" "$(sj evicted)"
 	check_eq "1: synscope_malformed_options_total = summary" "$(psum 'synscope_malformed_options_total{')" "$(sj malformed)"
-	check_eq "1: synscope_ring_records_total = events written" "$(psum 'synscope_ring_records_total{')" "$(sj events)"
-	check_eq "1: no event lost, sampled out or ignored" \
-		"$(sj lost)/$(sj sampled_out)/$(psum 'synscope_events_ignored_total{')" "0/0/0"
+	check_eq "1: synscope_events_read_total = events written" "$(psum 'synscope_events_read_total{')" "$(sj events)"
+	check_eq "1: synscope_events_lost_total summed = summary's lost" "$(psum 'synscope_events_lost_total{')" "$(sj lost)"
+	check_eq "1: synscope_events_shed_total summed = summary's shed" "$(psum 'synscope_events_shed_total{')" "$(sj shed)"
+	check_eq "1: no event lost, shed or ignored" \
+		"$(sj lost)/$(sj shed)/$(psum 'synscope_events_ignored_total{')" "0/0/0"
+	# The accounts: each family's fates add up to the kernel's count, and
+	# nothing is left unread at exit.
+	check_eq "1: synscope_completions_total summed = completing ACKs" \
+		"$(psum 'synscope_completions_total{')" "$(sj completing_ack)"
+	check_eq "1: synscope_syns_total summed = SYNs" "$(psum 'synscope_syns_total{')" "$(sj syn)"
+	check_eq "1: nothing unread at exit" \
+		"$(psum 'synscope_completions_total{fate=unread}')/$(psum 'synscope_syns_total{fate=unread}')" "0/0"
+	check_eq "1: recorded completions = established records" \
+		"$(psum 'synscope_completions_total{fate=recorded}')" "$(jq -s 'map(select(.outcome == "established")) | length' "$OUT")"
 
 	# Each iface row against tcpdump on that interface ("all": both).
 	mx pcap "$TMP/vs0.pcap" >"$TMP/vs0.pc.json"
@@ -823,7 +833,7 @@ if start_synscope "$NS_SRV" "$OUT" "$ERR" -i vs0 -o json --metrics "[::]:$P_HOST
 	check_eq "4: handshakes_total{outcome=established} at the end = summary" \
 		"$(mx parse "$TMP/h.txt" | jq '[.[] | select(.name == "synscope_handshakes_total" and .labels.outcome == "established") | .value | tonumber] | add')" \
 		"$(mx summary "$ERR" | jq .established)"
-	check_eq "4: nothing lost" "$(mx summary "$ERR" | jq -c '[.lost, .sampled_out]')" "[0,0]"
+	check_eq "4: nothing lost" "$(mx summary "$ERR" | jq -c '[.lost, .shed]')" "[0,0]"
 	lines=$(grep -c '^synscope: metrics: ' "$ERR")
 	[ "$lines" -le 40 ] && ok "4: stderr stayed short ($lines metrics lines)" || not_ok "4: $lines metrics lines on stderr"
 else
@@ -849,13 +859,13 @@ if start_synscope "$NS_SRV" "$OUT" "$ERR" top -i vs0 -o json --interval 0.5 --me
 	check_eq "5: synscope_pending_synacks = the 3 unanswered SYN-ACKs" "$pend" 3
 	wait "${pids[@]}"
 	fams=$(mx families "$TMP/top.txt" | jq -r '.families | keys | join(" ")')
-	for f in synscope_packets_total synscope_segments_total synscope_events_total synscope_pending_synacks synscope_ring_records_total synscope_netns_tcp_total; do
+	for f in synscope_packets_total synscope_segments_total synscope_events_total synscope_pending_synacks synscope_events_read_total synscope_netns_tcp_total; do
 		[[ " $fams " == *" $f "* ]] && ok "5: top exports $f" || not_ok "5: top does not export $f: $fams"
 	done
 	promtool check metrics <"$TMP/top.txt" >"$TMP/promtool.top" 2>&1 && ok "5: promtool check metrics (top)" ||
 		not_ok "5: promtool (top): $(head -3 "$TMP/promtool.top" | tr '\n' ' ')"
 	# Quiet (the server gave up on the half-open ones): two scrapes 1 s apart agree.
-	KERNEL='map(select(.name | test("^synscope_(packets|segments|unparsed_packets|filtered_segments|events|events_lost|events_sampled_out|pending_evicted|not_ip_packets|not_tcp_packets|fragments|tcp_segments|ring_records)_total$")))'
+	KERNEL='map(select(.name | test("^synscope_(packets|segments|unparsed_packets|filtered_segments|events|events_lost|events_shed|pending_evicted|not_ip_packets|not_tcp_packets|fragments|tcp_segments|events_read)_total$")))'
 	prev="" same=0
 	for _ in $(seq 20); do
 		scrape "$NS_SRV" $P_TOP "$TMP/top.txt" >/dev/null
@@ -869,11 +879,11 @@ if start_synscope "$NS_SRV" "$OUT" "$ERR" top -i vs0 -o json --interval 0.5 --me
 	check_eq "5: synscope top exit code" "$?" 0
 	mx summary "$ERR" >"$TMP/top.sum.json"
 	tsum() { jq -n --argjson c "$cur" --arg re "$1" '[$c | to_entries[] | select(.key | test($re)) | .value] | add'; }
-	check_eq "5: last scrape = top's exit counters (packets tcp syn syn_ack completing_ack rst fin not_ip not_tcp not_parsed events lost sampled_out pending_evicted, ring records = events written)" \
+	check_eq "5: last scrape = top's exit counters (packets tcp syn syn_ack completing_ack rst fin not_ip not_tcp not_parsed events lost shed pending_evicted, events read = events written)" \
 		"$(for re in '^synscope_packets_total' '^synscope_tcp_segments' 'kind=syn}' 'kind=syn_ack}' 'kind=completing_ack}' 'kind=rst}' 'kind=fin}' \
 			'^synscope_not_ip' '^synscope_not_tcp' '^synscope_unparsed' '^synscope_events_total' '^synscope_events_lost' \
-			'^synscope_events_sampled' '^synscope_pending_evicted' '^synscope_ring_records_total'; do tsum "$re"; done | tr '\n' ' ')" \
-		"$(jq -r '"\(.packets) \(.tcp) \(.syn) \(.syn_ack) \(.completing_ack) \(.rst) \(.fin) \(.not_ip) \(.not_tcp) \(.not_parsed) \(.events) \(.lost) \(.sampled_out) \(.pending_evicted) \(.events) "' "$TMP/top.sum.json")"
+			'^synscope_events_shed' '^synscope_pending_evicted' '^synscope_events_read_total'; do tsum "$re"; done | tr '\n' ' ')" \
+		"$(jq -r '"\(.packets) \(.tcp) \(.syn) \(.syn_ack) \(.completing_ack) \(.rst) \(.fin) \(.not_ip) \(.not_tcp) \(.not_parsed) \(.events) \(.lost) \(.shed) \(.pending_evicted) \(.events) "' "$TMP/top.sum.json")"
 	check_eq "5: known traffic: completing acks 3, rst 2" "$(jq -c '[.completing_ack, .rst]' "$TMP/top.sum.json")" "[3,2]"
 	check_eq "5: top's intervals' syn sum = exit syn" "$(jq -s 'map(.syn) | add' "$OUT")" "$(jq .syn "$TMP/top.sum.json")"
 else

@@ -31,7 +31,7 @@ CG=$CG_MOUNT/$CG_NAME
 ID=$(printf '%064x' $$)
 CLI_CG=$CG/docker-$ID.scope
 SRV_CG=$CG/web.service
-trap 'cg_remove "$CLI_CG" "$SRV_CG" "$CG"; teardown' EXIT INT TERM
+trap 'cg_remove "$CLI_CG" "$SRV_CG" "$CG"; teardown' EXIT
 mkdir -p "$CLI_CG" "$SRV_CG" || { not_ok "cannot make cgroups under $CG_MOUNT"; finish; exit 1; }
 
 setup_pair

@@ -799,7 +799,7 @@ static void assert_interval(const char *line, const char *ts, const char *interv
 	assert_field_num(line, "rst", rst);
 	assert_field_num(line, "half_open", half_open);
 	assert_field_num(line, "events", syn + synack + established + rst);
-	assert_field_num(line, "sampled_out", 0);
+	assert_field_num(line, "shed", 0);
 	assert_field_num(line, "lost", 0);
 }
 
@@ -821,8 +821,11 @@ static void test_top_intervals(void **state)
 	n = lines_of(r.out, "interval", iv, 16);
 	if (n != 5)
 		fail_msg("%d intervals, want 5:\n%s", n, r.out);
-	/* Only intervals: no handshake records, no packet lines. */
-	assert_int_equal(count_lines(r.out), 5);
+	/* Only intervals and the summary last: no handshake records, no
+	 * packet lines. */
+	assert_int_equal(count_lines(r.out), 5 + 1);
+	assert_int_equal(lines_of(r.out, "summary", iv + 5, 1), 1);
+	free_lines(iv + 5, 1);
 
 	/* 0: the flood. 5201 SYNs to the target, 4 from the client to :22. */
 	assert_interval(iv[0], "2023-11-14T22:13:21.000000Z", "1.000",
@@ -985,7 +988,8 @@ static void test_top_gaps(void **state)
 		assert_int_equal(r.status, 0);
 		n = lines_of(r.out, "interval", iv, 4);
 		free_lines(iv, n);
-		assert_int_equal(count_lines(r.out), cases[c].intervals + (cases[c].skipped > 0));
+		/* The intervals, the gap note, the summary. */
+		assert_int_equal(count_lines(r.out), cases[c].intervals + (cases[c].skipped > 0) + 1);
 		if (cases[c].skipped) {
 			char *gap[2];
 
@@ -996,10 +1000,21 @@ static void test_top_gaps(void **state)
 			/* first interval, first empty one, note, last */
 			assert_int_equal(n, 3);
 		}
-		/* The SYNs are in the first and the last interval. */
+		/* The SYNs are in the first and the last interval; the summary
+		 * after it counts both. */
 		assert_int_equal(num_after(r.out, "\"syn\":"), 1);
-		assert_int_equal(num_after(last_line(r.out), "\"syn\":"), 1);
-		assert_field(last_line(r.out), "ts", cases[c].last_ts);
+		{
+			char *all = strdup(r.out), *sum;
+
+			assert_non_null(all);
+			sum = (char *)last_line(all);
+			*sum = '\0';   /* the intervals and the note, without the summary */
+			assert_int_equal(num_after(last_line(all), "\"syn\":"), 1);
+			assert_field(last_line(all), "ts", cases[c].last_ts);
+			free(all);
+		}
+		assert_true(strncmp(last_line(r.out), "{\"type\":\"summary\",", 18) == 0);
+		assert_non_null(strstr(last_line(r.out), "\"syns\":{\"kernel\":2,\"recorded\":2,"));
 		result_free(&r);
 	}
 }

@@ -529,7 +529,7 @@ static void crafted(struct flood_interval *iv)
 	iv->rst = 30;
 	iv->half_open = 7;
 	iv->events = 4000;
-	iv->sampled_out = 990;
+	iv->shed = 990;
 	iv->lost = 10;
 	iv->ntargets = 2;
 	iv->targets[0] = tgt("198.18.0.2", 8080, 4000);
@@ -561,7 +561,7 @@ static void test_print_json(void **state)
 	assert_has(s, "\"half_open\":7,");
 	assert_has(s, "\"incomplete_pct\":80.0,");
 	assert_has(s, "\"events\":4000,");
-	assert_has(s, "\"sampled_out\":990,");
+	assert_has(s, "\"shed\":990,");
 	assert_has(s, "\"lost\":10,");
 	assert_has(s, "\"top_targets\":[{\"addr\":\"198.18.0.2\",\"port\":8080,\"syn\":4000},"
 		      "{\"addr\":\"2001:db8::1\",\"port\":443,\"syn\":1000}],");
@@ -605,7 +605,7 @@ static void test_print_json_empty(void **state)
 	assert_string_equal(s,
 		"{\"type\":\"interval\",\"ts\":\"1970-01-01T00:00:00.000000Z\",\"interval_s\":0.250,"
 		"\"syn\":0,\"synack\":0,\"established\":0,\"rst\":0,\"half_open\":0,"
-		"\"incomplete_pct\":0.0,\"events\":0,\"sampled_out\":0,\"lost\":0,"
+		"\"incomplete_pct\":0.0,\"events\":0,\"shed\":0,\"lost\":0,"
 		"\"top_targets\":[],\"top_sources\":[],\"alerts\":[],\"alert_changes\":[]}\n");
 	free(s);
 }
@@ -615,7 +615,7 @@ static void test_print_json_keys(void **state)
 {
 	static const char *keys[] = { "ts", "interval_s", "syn", "synack", "established",
 				      "rst", "half_open", "incomplete_pct", "events",
-				      "sampled_out", "lost", "top_targets", "top_sources",
+				      "shed", "lost", "top_targets", "top_sources",
 				      "alerts", "alert_changes" };
 	struct flood_alerts a = { .syn_rate = 1, .incomplete_pct = 0 };
 	struct flood_interval iv;
@@ -669,7 +669,7 @@ static void test_print_line(void **state)
 	assert_has(nl, " rst/s 15 ");
 	assert_has(nl, " half-open 7 ");
 	assert_has(nl, " incomplete 80.0% ");
-	assert_has(nl, " sampled-out/s 495 ");
+	assert_has(nl, " shed/s 495 ");
 	assert_has(nl, " lost/s 5 ");
 	assert_has(nl, " top-target 198.18.0.2:8080 2000/s ");
 	assert_has(nl, " top-source 198.18.0.1 1500/s");

@@ -25,6 +25,7 @@
 #include "parse.h"
 #include "offline/replay.h"
 #include "live/loader.h"
+#include "live/ring.h"
 #include "cli/options.h"
 #include "out/output.h"
 #include "synscope.skel.h"
@@ -33,7 +34,7 @@
 
 struct ag_kernel {
 	struct ss_loader l;
-	struct ring_buffer *rb;
+	struct ss_ring ring;          /* the consumer synscope runs (live/ring.c) */
 	int prog_fd[AG_NPROGS];
 	struct ag_result *cur;        /* where on_event writes */
 };
@@ -52,20 +53,18 @@ const char *ag_prog_name(enum ag_prog p)
 	return prog_info[p].name;
 }
 
-static int on_event(void *ctx, void *data, size_t size)
+static void on_event(void *ctx, const struct ss_event *e, const struct ss_event_raw *raw)
 {
-	const struct ss_event *e = data;
 	struct ag_kernel *k = ctx;
 	int syn = e->kind == SS_EV_SYN || e->kind == SS_EV_SYNACK;
 
-	assert_int_equal(size, syn ? sizeof(struct ss_event_syn) : sizeof(struct ss_event));
+	(void)raw;
 	if (k->cur->nev == 0) {
-		memcpy(&k->cur->ev, data, size);
+		memcpy(&k->cur->ev, e, syn ? sizeof(struct ss_event_syn) : sizeof(struct ss_event));
 		if (syn)
 			ss_walk_tcp_opts(k->cur->ev.opts, k->cur->ev.opt_len, &k->cur->opts);
 	}
 	k->cur->nev++;
-	return 0;
 }
 
 struct ag_kernel *ag_kernel_open(const struct ss_options *o)
@@ -82,8 +81,13 @@ struct ag_kernel *ag_kernel_open(const struct ss_options *o)
 	opts.pend_key[1] = SS_REPLAY_KEY1;
 	if (ss_loader_load(&k->l, &opts, err, sizeof(err)))
 		fail_msg("loading the BPF object: %s", err);
-	k->rb = ring_buffer__new(ss_loader_ringbuf_fd(&k->l), on_event, k, NULL);
-	assert_non_null(k->rb);
+	{
+		struct ss_ring_maps m;
+
+		ss_loader_ring_maps(&k->l, 0, &m);
+		if (ss_ring_open(&k->ring, &m, err, sizeof(err)))
+			fail_msg("%s", err);
+	}
 	k->prog_fd[AG_XDP] = bpf_program__fd(k->l.skel->progs.ss_xdp_ingress);
 	k->prog_fd[AG_TC_IN] = bpf_program__fd(k->l.skel->progs.ss_tc_ingress);
 	k->prog_fd[AG_TC_OUT] = bpf_program__fd(k->l.skel->progs.ss_tc_egress);
@@ -94,7 +98,7 @@ void ag_kernel_close(struct ag_kernel *k)
 {
 	if (!k)
 		return;
-	ring_buffer__free(k->rb);
+	ss_ring_close(&k->ring);
 	ss_loader_close(&k->l);
 	free(k);
 }
@@ -121,7 +125,7 @@ int ag_kernel_run(struct ag_kernel *k, enum ag_prog p, const uint8_t *frame, uin
 	assert_int_equal(ss_loader_counters(&k->l, after), 0);
 	for (i = 0; i < SS_C_MAX; i++)
 		r->delta[i] = after[i] - before[i];
-	assert_true(ring_buffer__consume(k->rb) >= 0);
+	ss_ring_consume(&k->ring, on_event, k);
 	if (err) {
 		for (i = 0; i < SS_C_MAX; i++)
 			if (r->delta[i])
@@ -219,8 +223,8 @@ void ag_check_coverage(const struct ag_tally *t, int filtering, const char *what
 		return;
 	}
 	for (i = 0; i < SS_C_MAX; i++) {
-		int want = i != SS_C_FILTERED && i != SS_C_LOST && i != SS_C_SAMPLED_OUT &&
-			   i != SS_C_PEND_EVICTED;
+		int want = i != SS_C_FILTERED && i != SS_C_PEND_EVICTED &&
+			   !(i >= SS_C_LOST && i <= SS_C_SHED_RST);
 
 		if (want != (t->counters[i] > 0))
 			fail_msg("%s: counter %s is %lu over all inputs", what, ss_counter_name(i),

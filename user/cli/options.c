@@ -74,12 +74,13 @@ void ss_options_usage(FILE *f)
 "      --mode auto|xdp|tc  how to attach (default auto)\n"
 "      --timeout SEC       report a handshake as timed out after SEC (default 10)\n"
 "      --max-flows N       handshakes tracked at once (default 1000000)\n"
-"      --event-rate N      SYN events per second per CPU before sampling (default 20000, 0 = no limit)\n"
+"      --event-rate N      at most N SYN and RST events per second per CPU (default 0:\n"
+"                          no limit; they are shed only when the consumer falls behind)\n"
 "      --interval SEC      top: refresh period (default 1)\n"
 "      --alert-syn-rate N  top: alert while SYN/s is above N\n"
 "      --alert-incomplete PCT  top: alert while incomplete handshakes are above PCT %\n"
 "      --top-n N           top: rows of targets and sources (default 5)\n"
-"      --ringbuf-kib N     ring buffer size in KiB, power of two (default 4096)\n"
+"      --ringbuf-kib N     each CPU's event ring in KiB, a power of two (default 1024)\n"
 "      --p0f-db FILE       p0f fingerprint database for the os labels (default\n"
 "                          /etc/p0f/p0f.fp when readable; \"none\": no labels)\n"
 "      --metrics [ADDR:]PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
@@ -200,8 +201,8 @@ static void defaults(struct ss_options *o)
 	memset(o, 0, sizeof(*o));
 	o->timeout_ns = 10ull * 1000000000ull;
 	o->max_flows = 1000000;
-	o->event_rate = 20000;
-	o->ringbuf_kib = 4096;
+	o->event_rate = 0;
+	o->ringbuf_kib = 1024;
 	o->interval = 1.0;
 	o->alert_incomplete = -1;
 	o->top_n = 5;
@@ -316,8 +317,9 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 			o->event_rate = v;
 			break;
 		case OPT_RINGBUF:
-			if (parse_u64(optarg, 4, 1 << 20, &v) || (v & (v - 1)))
-				return ss_fail(err, errlen, "bad ringbuf-kib '%s' (a power of two, 4-1048576)", optarg);
+			/* 64 to 2^20 slots of 128 bytes per CPU. */
+			if (parse_u64(optarg, 8, 1 << 17, &v) || (v & (v - 1)))
+				return ss_fail(err, errlen, "bad ringbuf-kib '%s' (a power of two, 8-131072)", optarg);
 			o->ringbuf_kib = v;
 			break;
 		case OPT_TOP:

@@ -10,15 +10,19 @@
  *    source), so this host as client and as server look the same.
  *  - Events may arrive slightly out of order (per-CPU producers), so a flow
  *    is created by whichever of SYN / SYN-ACK / ACK comes first. A SYN-ACK
- *    waits for the SYN it answers; an ACK that comes before its SYN-ACK is
- *    held, unchecked, until the SYN-ACK arrives. Latencies use event
- *    timestamps, never arrival order.
- *  - A flow without a SYN that never gets one is dropped silently at its
- *    deadline (first event + timeout); the events it held count as ignored.
- *    If its SYN-ACK and ACK matched (capture began mid-handshake), or a RST
- *    reset it, the outcome is decided but the record waits until
- *    hs_advance() passes the deciding event's timestamp, in case the SYN was
- *    only late; then it is emitted with have_syn = 0.
+ *    waits for the SYN it answers. Latencies use event timestamps, never
+ *    arrival order.
+ *  - An ACK event is the kernel's word that a handshake completed (its
+ *    pending table matched the SYN-ACK), so every one that fits becomes an
+ *    established record, even when its SYN or SYN-ACK was never seen (shed,
+ *    lost, or before the trace): the record then says what it lacks. An
+ *    ACK that comes before its SYN-ACK is checked when the SYN-ACK comes.
+ *  - A decided outcome (an ACK, a RST) is emitted at once when the record
+ *    is whole (its SYN, and for an established one its SYN-ACK); else it
+ *    waits until hs_advance() passes the deciding event's timestamp, in
+ *    case the rest was only late, and is emitted with what it has.
+ *  - A flow without a SYN that decides nothing is dropped at its deadline
+ *    (first event + timeout); the events it held count as ignored.
  *  - syn_to_synack_us runs from the latest SYN sent before the first
  *    SYN-ACK (the retransmission the server most likely answered);
  *    synack_to_ack_us from the latest SYN-ACK before the ACK.
@@ -32,9 +36,13 @@
  *    the SYN-ACK, its seq is SYN-ACK seq + 1 or its ack is SYN seq + 1.
  *  - An event at or after a flow's deadline first times the flow out, so
  *    the outcome does not depend on how often hs_advance() is called.
- *  - A full table evicts the flow with the oldest deadline, without a
- *    record (stats.evicted). An ACK that matches no flow never evicts: it is
- *    only held when there is room, so stray ACKs cannot push out SYNs.
+ *  - A full table evicts the undecided flow with the oldest deadline,
+ *    without a record (stats.evicted, its SYNs in stats.syns_evicted). A
+ *    decided one is never lost: when only decided flows are left, the
+ *    oldest is emitted early.
+ *  - Every SYN and ACK event is accounted for (hs_stats): once the table
+ *    is flushed, SYN events = SYNs in records + in evicted flows + ignored,
+ *    and ACK events = established records + ACKs ignored.
  *
  * Memory: flows live in fixed-size chunks allocated on demand up to
  * max_flows (never moved, so indices and pointers are stable); the hash
@@ -284,12 +292,23 @@ static void flow_free(struct hs_engine *e, uint32_t i)
 	e->st.flows--;
 }
 
+static void expire(struct hs_engine *e, uint32_t i);
+
+/* Room for one more: the undecided flow with the oldest deadline goes,
+ * counted; when every flow is decided, the oldest is emitted early (its
+ * late SYN or SYN-ACK, if any, is then ignored). */
 static void evict_oldest(struct hs_engine *e)
 {
 	uint32_t i = e->lists[HS_L_PENDING].head;
+	struct hs_flow *f;
 
-	if (i == HS_NIL)
-		i = e->lists[HS_L_DECIDED].head;
+	if (i == HS_NIL) {
+		expire(e, e->lists[HS_L_DECIDED].head);
+		return;
+	}
+	f = flow_at(e, i);
+	if (f->have_syn)
+		e->st.syns_evicted += 1 + f->syn_retrans;
 	flow_free(e, i);
 	e->st.evicted++;
 }
@@ -366,13 +385,14 @@ static void fill_record(const struct hs_flow *f, int outcome, uint64_t end_ts,
 	int acked = f->have_synack && f->have_ack;
 	uint64_t from;
 
+
 	memset(r, 0, offsetof(struct hs_record, syn));
 	r->ifindex = f->key.ifindex;
 	r->family = f->key.family;
 	r->outcome = (uint8_t)outcome;
 	r->have_syn = f->have_syn;
 	r->have_synack = f->have_synack;
-	r->have_ack = (uint8_t)acked;
+	r->have_ack = f->have_ack;
 	if (outcome == HS_REFUSED || outcome == HS_RESET)
 		r->rst_from_client = f->rst_from_client;
 	memcpy(r->client, f->key.client, sizeof(r->client));
@@ -402,8 +422,9 @@ static void fill_record(const struct hs_flow *f, int outcome, uint64_t end_ts,
 		from = f->syn_last_ts <= f->synack_ts ? f->syn_last_ts : f->syn_ts;
 		r->syn_to_synack_us = latency_us(from, f->synack_ts);
 	}
-	if (acked) {
+	if (f->have_ack)
 		r->ack_ts = f->ack_ts;
+	if (acked) {
 		from = f->synack_last_ts <= f->ack_ts ? f->synack_last_ts : f->synack_ts;
 		r->synack_to_ack_us = latency_us(from, f->ack_ts);
 	}
@@ -416,9 +437,8 @@ static void finish(struct hs_engine *e, uint32_t i, int outcome, uint64_t end_ts
 	struct hs_flow *f = flow_at(e, i);
 	struct hs_record r;
 
-	/* An ACK still held on the pending list never met its SYN-ACK. */
-	if (f->list == HS_L_PENDING && f->have_ack && !f->have_synack)
-		e->st.ignored++;
+	if (f->have_syn)
+		e->st.syns_recorded += 1 + f->syn_retrans;
 	fill_record(f, outcome, end_ts, &r);
 	flow_free(e, i);
 	e->st.outcomes[outcome]++;
@@ -432,7 +452,7 @@ static void drop_orphan(struct hs_engine *e, uint32_t i)
 {
 	struct hs_flow *f = flow_at(e, i);
 
-	e->st.ignored += f->have_ack + (f->have_synack ? 1 + f->synack_retrans : 0);
+	e->st.ignored += f->have_synack ? 1 + f->synack_retrans : 0;
 	flow_free(e, i);
 }
 
@@ -449,13 +469,20 @@ static void expire(struct hs_engine *e, uint32_t i)
 		drop_orphan(e, i);
 }
 
-/* The matching ACK (or a RST) settled a flow: emit now if the SYN is known,
- * else wait until hs_advance() passes ts in case the SYN is only late. */
+/* Is a decided flow's record whole: its SYN, and for an established one
+ * its SYN-ACK? */
+static int whole(const struct hs_flow *f, int outcome)
+{
+	return f->have_syn && (outcome != HS_ESTABLISHED || f->have_synack);
+}
+
+/* The ACK (or a RST) settled a flow: emit now if the record is whole,
+ * else wait until hs_advance() passes ts in case the rest is only late. */
 static void decide(struct hs_engine *e, uint32_t i, int outcome, uint64_t ts)
 {
 	struct hs_flow *f = flow_at(e, i);
 
-	if (f->have_syn) {
+	if (whole(f, outcome)) {
 		finish(e, i, outcome, ts);
 		return;
 	}
@@ -577,20 +604,27 @@ static int on_syn(struct hs_engine *e, const struct ss_event *ev, const struct s
 		f = flow_at(e, i);
 		if (f->have_syn && ev->seq == f->syn_seq) {
 			note_syn(f, ev, walk);
-			syn_deadline(e, i);
+			if (f->list == HS_L_PENDING)
+				syn_deadline(e, i);
 			return 1;
 		}
 		if (f->have_syn) {
 			/* A new ISN: the client gave up on the old attempt, which
-			 * got no (complete) answer in time: a timeout. */
-			finish(e, i, HS_TIMEOUT, ev->ts_ns);
+			 * got no (complete) answer in time: a timeout; or, decided,
+			 * its outcome. */
+			if (f->list == HS_L_DECIDED)
+				expire(e, i);
+			else
+				finish(e, i, HS_TIMEOUT, ev->ts_ns);
 		} else if (!f->have_synack || f->synack_ack == ev->seq + 1) {
 			/* The late SYN of a flow begun by its SYN-ACK or ACK. */
 			note_syn(f, ev, walk);
-			if (f->list == HS_L_DECIDED)
-				finish(e, i, f->outcome, f->deadline);
-			else
+			if (f->list == HS_L_DECIDED) {
+				if (whole(f, f->outcome))
+					finish(e, i, f->outcome, f->deadline);
+			} else {
 				syn_deadline(e, i);
+			}
 			return 1;
 		} else if (f->list == HS_L_DECIDED) {
 			/* Not its SYN: report what was decided, start anew. */
@@ -603,11 +637,25 @@ static int on_syn(struct hs_engine *e, const struct ss_event *ev, const struct s
 	i = flow_new(e, &k, h, ev->ts_ns, 1);
 	if (i == HS_NIL) {
 		e->st.ignored++;
+		e->st.syns_ignored++;
 		return 0;
 	}
 	note_syn(flow_at(e, i), ev, walk);
 	syn_deadline(e, i);
 	return 1;
+}
+
+/* A held ACK does not fit the SYN-ACK that came after it: it is dropped
+ * and the flow waits again, undecided. */
+static void unhold_ack(struct hs_engine *e, uint32_t i)
+{
+	struct hs_flow *f = flow_at(e, i);
+
+	f->have_ack = 0;
+	e->st.ignored++;
+	e->st.acks_ignored++;
+	set_deadline(e, i, HS_L_PENDING,
+		     add_sat(f->have_syn ? f->syn_ts : f->synack_ts, e->timeout_ns));
 }
 
 static int on_synack(struct hs_engine *e, const struct ss_event *ev, const struct ss_opts *walk)
@@ -644,14 +692,12 @@ static int on_synack(struct hs_engine *e, const struct ss_event *ev, const struc
 		return 0;
 	}
 	note_synack(f, ev, walk);
+	/* The ACK that came first can be checked now. */
 	if (f->have_ack) {
-		/* The ACK that came first can be checked now. */
-		if (f->ack_ack == ev->seq + 1) {
-			decide(e, i, HS_ESTABLISHED, f->ack_ts);
-		} else {
-			f->have_ack = 0;
-			e->st.ignored++;
-		}
+		if (f->ack_ack != ev->seq + 1)
+			unhold_ack(e, i);
+		else if (whole(f, HS_ESTABLISHED))
+			finish(e, i, HS_ESTABLISHED, f->ack_ts);
 	}
 	return 1;
 }
@@ -673,38 +719,28 @@ static int on_ack(struct hs_engine *e, const struct ss_event *ev)
 		make_key(ev, 0, &rev);
 		if (lookup(e, &rev) != HS_NIL)
 			goto ignored;
-		/* Possibly ahead of the SYN-ACK: hold it if there is room. */
-		i = flow_new(e, &k, h, ev->ts_ns, 0);
+		/* Its SYN and SYN-ACK not seen (yet): the kernel says it
+		 * completed one, so it may take the place of an undecided flow. */
+		i = flow_new(e, &k, h, ev->ts_ns, 1);
 		if (i == HS_NIL)
 			goto ignored;
 		f = flow_at(e, i);
-		f->have_ack = 1;
-		f->ack_ack = ev->ack;
-		f->ack_ts = ev->ts_ns;
-		return 0;
-	}
-	f = flow_at(e, i);
-	if (f->list == HS_L_DECIDED)
-		goto ignored;
-	if (f->have_synack) {
-		if (ev->ack != f->synack_seq + 1)
+	} else {
+		f = flow_at(e, i);
+		/* Decided already: this flow's handshake is over. */
+		if (f->list == HS_L_DECIDED)
 			goto ignored;
-		f->have_ack = 1;
-		f->ack_ack = ev->ack;
-		f->ack_ts = ev->ts_ns;
-		decide(e, i, HS_ESTABLISHED, ev->ts_ns);
-		return 1;
+		if (f->have_synack && ev->ack != f->synack_seq + 1)
+			goto ignored;
 	}
-	/* No SYN-ACK yet: hold the earliest ACK; the other one is ignored. */
-	e->st.ignored += f->have_ack;
-	if (f->have_ack && f->ack_ts <= ev->ts_ns)
-		return 0;
 	f->have_ack = 1;
 	f->ack_ack = ev->ack;
 	f->ack_ts = ev->ts_ns;
-	return 0;
+	decide(e, i, HS_ESTABLISHED, ev->ts_ns);
+	return 1;
 ignored:
 	e->st.ignored++;
+	e->st.acks_ignored++;
 	return 0;
 }
 
@@ -805,9 +841,14 @@ int hs_feed(struct hs_engine *e, const struct ss_event *ev)
 
 	if (ev->family == 4 || ev->family == 6) {
 		switch (ev->kind) {
-		case SS_EV_SYN: walk_options(e, ev, &walk); return on_syn(e, ev, &walk);
+		case SS_EV_SYN:
+			e->st.syn_events++;
+			walk_options(e, ev, &walk);
+			return on_syn(e, ev, &walk);
 		case SS_EV_SYNACK: walk_options(e, ev, &walk); return on_synack(e, ev, &walk);
-		case SS_EV_ACK: return on_ack(e, ev);
+		case SS_EV_ACK:
+			e->st.ack_events++;
+			return on_ack(e, ev);
 		case SS_EV_RST: return on_rst(e, ev);
 		default: break; /* FIN and anything else: not the handshake */
 		}

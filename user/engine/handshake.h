@@ -77,6 +77,15 @@ struct hs_stats {
 	uint64_t bad_options;  /* SYN and SYN-ACK events whose TCP options
 				* were malformed (their walk stopped at a bad
 				* length) */
+	/* Accounts: once the table is flushed, syn_events = syns_recorded +
+	 * syns_evicted + syns_ignored, and ack_events = established records
+	 * (outcomes[HS_ESTABLISHED]) + acks_ignored. */
+	uint64_t syn_events;     /* SYN events fed */
+	uint64_t syns_recorded;  /* SYNs in records (first and retransmitted) */
+	uint64_t syns_evicted;   /* SYNs of flows evicted (table full) */
+	uint64_t syns_ignored;   /* SYNs that found no room */
+	uint64_t ack_events;     /* completing-ACK events fed */
+	uint64_t acks_ignored;   /* ACK events that fit no handshake */
 };
 
 struct hs_engine;
@@ -84,15 +93,15 @@ struct hs_engine;
 struct hs_engine *hs_new(const struct hs_config *cfg, hs_emit_fn emit, void *arg);
 /* Feed one event: a SYN or SYN-ACK must be the struct ss_event of a
  * struct ss_event_syn. Returns 1 when it belonged to a handshake, 0 when
- * it was ignored. An ACK that arrives before its SYN-ACK is held
- * unchecked and returns 0. May call the emit callback (which must not
- * call back into the engine). */
+ * it was ignored. May call the emit callback (which must not call back
+ * into the engine). */
 int hs_feed(struct hs_engine *e, const struct ss_event *ev);
 /* Emit timeouts for every attempt whose deadline is <= now_ns. */
 void hs_advance(struct hs_engine *e, uint64_t now_ns);
 /* Emit every attempt still in the table as HS_OPEN, and empty it. (An
- * outcome decided without a SYN, waiting in case the SYN was only late, is
- * emitted as decided; flows that never saw a SYN or a decision are dropped.) */
+ * outcome decided without its whole record, waiting in case the rest was
+ * only late, is emitted as decided; flows that never saw a SYN or a
+ * decision are dropped.) */
 void hs_flush(struct hs_engine *e);
 void hs_get_stats(const struct hs_engine *e, struct hs_stats *st);
 void hs_free(struct hs_engine *e);

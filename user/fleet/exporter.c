@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "engine/accounts.h"
 #include "fleet/exporter.h"
 
 /* Latency buckets, 10 us to 10 s (1-2.5-5 steps), in microseconds: the
@@ -60,9 +61,10 @@ struct exp_agg {
 struct exp_snapshot {
 	uint64_t seq;
 	int have_hs, have_tcp;
+	uint64_t established_unprinted;
 	struct hs_stats hs;
 	struct ss_tcpstat tcp;
-	uint64_t ring_records, short_records, pending;
+	uint64_t events_read, pending;
 	int nifaces;
 	struct ss_iface_counters ifaces[SS_EXP_IFACES + 1];
 	struct exp_agg agg;
@@ -113,10 +115,17 @@ static const struct {
 				"flow's (their set of the table full)." },
 	[SS_C_EVENTS] = { "synscope_events_total", NULL,
 			  "Events written to the ring buffer." },
-	[SS_C_LOST] = { "synscope_events_lost_total", NULL,
-			"Events dropped because the ring buffer was full." },
-	[SS_C_SAMPLED_OUT] = { "synscope_events_sampled_out_total", NULL,
-			       "SYN events skipped by the per-CPU --event-rate limit." },
+	/* SS_C_LOST and SS_C_SHED, the totals, are the sums of these. */
+	[SS_C_LOST_SYN] = { "synscope_events_lost_total", "kind=\"syn\"",
+			    "Events dropped because the ring buffer was full, by kind." },
+	[SS_C_LOST_SYNACK] = { "synscope_events_lost_total", "kind=\"syn_ack\"", NULL },
+	[SS_C_LOST_ACK] = { "synscope_events_lost_total", "kind=\"completing_ack\"", NULL },
+	[SS_C_LOST_RST] = { "synscope_events_lost_total", "kind=\"rst\"", NULL },
+	[SS_C_SHED_SYN] = { "synscope_events_shed_total", "kind=\"syn\"",
+			    "SYN and RST events shed because the consumer fell behind (the ring "
+			    "half full) or past --event-rate; SYN-ACKs and completing ACKs are "
+			    "never shed." },
+	[SS_C_SHED_RST] = { "synscope_events_shed_total", "kind=\"rst\"", NULL },
 };
 
 const char *ss_exporter_counter_family(int counter, const char **label)
@@ -234,8 +243,9 @@ void ss_exporter_record(struct ss_exporter *x, const struct hs_record *r, const 
 	hist_add(&s->synack_ack, r->synack_to_ack_us);
 	s->syn_retrans += r->syn_retrans;
 	s->synack_retrans += r->synack_retrans;
-	/* whowhy's question: a SYN that got no SYN-ACK. */
-	if (why && r->have_syn && !r->have_synack && why->cause < SS_CAUSE_MAX)
+	/* whowhy's question: a SYN that got no answer at all. */
+	if (why && r->have_syn && !r->have_synack &&
+	    (r->outcome == HS_TIMEOUT || r->outcome == HS_OPEN) && why->cause < SS_CAUSE_MAX)
 		x->agg.causes[why->cause]++;
 	if (why && why->synack_cookie)
 		x->agg.cookies++;
@@ -261,11 +271,11 @@ int ss_exporter_publish(struct ss_exporter *x, const struct ss_exp_inputs *in, u
 	p->have_hs = in->hs != NULL;
 	if (in->hs)
 		p->hs = *in->hs;
+	p->established_unprinted = in->established_unprinted;
 	p->have_tcp = in->tcp != NULL;
 	if (in->tcp)
 		p->tcp = *in->tcp;
-	p->ring_records = in->ring_records;
-	p->short_records = in->short_records;
+	p->events_read = in->events_read;
 	p->pending = in->pending;
 	n = in->nifaces < SS_EXP_IFACES + 1 ? in->nifaces : SS_EXP_IFACES + 1;
 	memcpy(p->ifaces, in->ifaces, (size_t)n * sizeof(*in->ifaces));
@@ -428,6 +438,41 @@ static void render_engine(const struct exp_snapshot *p, struct ss_prom *out)
 	ss_prom_u64(out, "synscope_malformed_options_total", NULL, p->hs.bad_options);
 }
 
+/* The accounts (engine/accounts.h) over every interface: each family's
+ * fates add up to the kernel's count. */
+static void render_accounts(const struct exp_snapshot *p, struct ss_prom *out)
+{
+	uint64_t c[SS_C_MAX] = { 0 };
+	struct ss_accounts a;
+	int i, k;
+
+	for (k = 0; k < p->nifaces; k++)
+		for (i = 0; i < SS_C_MAX; i++)
+			c[i] += p->ifaces[k].c[i];
+	ss_accounts_make(&a, c, &p->hs, p->established_unprinted);
+	ss_prom_family(out, "synscope_completions_total", "counter",
+		       "Handshakes the kernel saw complete (its completing ACKs), by what became of "
+		       "each: recorded (an established record printed), left_at_count (made after "
+		       "-c, not printed), lost (the ring full), unmatched (fit no handshake), unread "
+		       "(not read yet, or not decided; 0 at exit).");
+	ss_prom_u64(out, "synscope_completions_total", "fate=\"recorded\"", a.established);
+	ss_prom_u64(out, "synscope_completions_total", "fate=\"left_at_count\"", a.left_at_count);
+	ss_prom_u64(out, "synscope_completions_total", "fate=\"lost\"", a.ack_lost);
+	ss_prom_u64(out, "synscope_completions_total", "fate=\"unmatched\"", a.ack_unmatched);
+	ss_prom_u64(out, "synscope_completions_total", "fate=\"unread\"", a.ack_unread);
+	ss_prom_family(out, "synscope_syns_total", "counter",
+		       "SYNs the kernel saw, by what became of each: recorded (in a handshake "
+		       "record), evicted (in a flow evicted, the table full), shed (the consumer "
+		       "behind, or --event-rate), lost (the ring full), unmatched, unread (not read "
+		       "yet, or in a flow still open; 0 at exit).");
+	ss_prom_u64(out, "synscope_syns_total", "fate=\"recorded\"", a.syn_in_records);
+	ss_prom_u64(out, "synscope_syns_total", "fate=\"evicted\"", a.syn_evicted);
+	ss_prom_u64(out, "synscope_syns_total", "fate=\"shed\"", a.syn_shed);
+	ss_prom_u64(out, "synscope_syns_total", "fate=\"lost\"", a.syn_lost);
+	ss_prom_u64(out, "synscope_syns_total", "fate=\"unmatched\"", a.syn_unmatched);
+	ss_prom_u64(out, "synscope_syns_total", "fate=\"unread\"", a.syn_unread);
+}
+
 static void render_tcpstat(const struct exp_snapshot *p, struct ss_prom *out)
 {
 	char labels[96];
@@ -470,18 +515,16 @@ void ss_exporter_render(void *arg, struct ss_prom *out)
 	ss_prom_family(out, "synscope_start_time_seconds", "gauge", "When synscope started (Unix time).");
 	ss_prom_double(out, "synscope_start_time_seconds", NULL, x->start_time);
 	render_counters(p, out);
-	ss_prom_family(out, "synscope_ring_records_total", "counter",
-		       "Ring buffer records userspace consumed.");
-	ss_prom_u64(out, "synscope_ring_records_total", NULL, p->ring_records);
-	ss_prom_family(out, "synscope_ring_records_short_total", "counter",
-		       "Ring buffer records too short for their kind (skipped).");
-	ss_prom_u64(out, "synscope_ring_records_short_total", NULL, p->short_records);
+	ss_prom_family(out, "synscope_events_read_total", "counter",
+		       "Events userspace read from the rings (at exit, the events written).");
+	ss_prom_u64(out, "synscope_events_read_total", NULL, p->events_read);
 	ss_prom_family(out, "synscope_pending_synacks", "gauge",
 		       "SYN-ACKs in the kernel's pending table waiting for their ACK (at the last sweep).");
 	ss_prom_u64(out, "synscope_pending_synacks", NULL, p->pending);
 	if (p->have_hs) {
 		render_handshakes(p, out);
 		render_engine(p, out);
+		render_accounts(p, out);
 	}
 	if (p->have_tcp)
 		render_tcpstat(p, out);

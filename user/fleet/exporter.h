@@ -33,10 +33,10 @@
 struct ss_exp_inputs {
 	const struct ss_iface_counters *ifaces;
 	int nifaces;
-	const struct hs_stats *hs;       /* NULL in top (no engine) */
+	const struct hs_stats *hs;       /* the engine's figures, NULL: none */
+	uint64_t established_unprinted;  /* established records -c left unprinted */
 	const struct ss_tcpstat *tcp;    /* NULL when unreadable */
-	uint64_t ring_records;           /* ring buffer records consumed */
-	uint64_t short_records;          /* ... too short for their kind */
+	uint64_t events_read;            /* events read from the rings */
 	uint64_t pending;                /* live pending SYN-ACKs at the last sweep */
 };
 

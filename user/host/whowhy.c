@@ -233,7 +233,10 @@ void ss_whowhy_explain(struct ss_whowhy *w, const struct hs_record *r, struct ss
 	}
 	if (!w->causes || !w->n)
 		return;
-	if (r->have_syn && !r->have_synack) {
+	/* A SYN that got no SYN-ACK, and no answer at all: a refused one got
+	 * a RST, an established one was answered (its SYN-ACK unseen). */
+	if (r->have_syn && !r->have_synack &&
+	    (r->outcome == HS_TIMEOUT || r->outcome == HS_OPEN)) {
 		uint64_t end = r->end_ts ? r->end_ts : now_mono();
 
 		out->cause = ss_cause_of(&sample_before(w, r->syn_ts)->s, &sample_after(w, end)->s,

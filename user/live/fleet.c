@@ -43,15 +43,15 @@ int ss_fleet_serve(struct ss_fleet *f)
 	return 0;
 }
 
-void ss_fleet_publish(struct ss_fleet *f, const struct ss_loader *l, const struct hs_engine *eng,
-		      uint64_t ring_records, uint64_t short_records, uint64_t pending,
+void ss_fleet_publish(struct ss_fleet *f, const struct ss_loader *l, const struct hs_stats *hs,
+		      uint64_t established_unprinted, uint64_t events_read, uint64_t pending,
 		      uint64_t now_ns, int wait)
 {
 	static struct ss_iface_counters rows[SS_EXP_IFACES + 1];
-	struct ss_exp_inputs in = { .ifaces = rows, .ring_records = ring_records,
-				    .short_records = short_records, .pending = pending };
+	struct ss_exp_inputs in = { .ifaces = rows, .events_read = events_read,
+				    .pending = pending, .hs = hs,
+				    .established_unprinted = established_unprinted };
 	struct ss_tcpstat ts;
-	struct hs_stats st;
 	int n;
 
 	if (!f->exp || (!wait && !ss_exporter_due(f->exp, now_ns)))
@@ -59,10 +59,6 @@ void ss_fleet_publish(struct ss_fleet *f, const struct ss_loader *l, const struc
 	/* The kernel's counters per interface ("other": past the slots). */
 	n = ss_loader_counters_by_iface(l, rows, SS_EXP_IFACES + 1);
 	in.nifaces = n > 0 ? n : 0;
-	if (eng) {
-		hs_get_stats(eng, &st);
-		in.hs = &st;
-	}
 	if (f->tcp && ss_tcpstat_read(f->tcp, &ts) == 0)
 		in.tcp = &ts;
 	ss_exporter_publish(f->exp, &in, now_ns, wait);

@@ -24,9 +24,10 @@ int ss_fleet_start(struct ss_fleet *f, const struct ss_options *o);
  * no capability (they are per thread). -1 with one line printed. */
 int ss_fleet_serve(struct ss_fleet *f);
 /* The tracing thread's figures, when a scrape wants them or a second has
- * passed; wait = 1 at exit (the summary's figures). eng: NULL in top. */
-void ss_fleet_publish(struct ss_fleet *f, const struct ss_loader *l, const struct hs_engine *eng,
-		      uint64_t ring_records, uint64_t short_records, uint64_t pending,
+ * passed; wait = 1 at exit (the summary's figures). hs: the engine's
+ * figures (NULL: none), with the established records -c left unprinted. */
+void ss_fleet_publish(struct ss_fleet *f, const struct ss_loader *l, const struct hs_stats *hs,
+		      uint64_t established_unprinted, uint64_t events_read, uint64_t pending,
 		      uint64_t now_ns, int wait);
 /* Stop serving, free; safe twice. */
 void ss_fleet_stop(struct ss_fleet *f);

@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 #include "live/cgfilter.h"
 #include "live/loader.h"
+#include "live/ring.h"
 #include "live/privs.h"
 #include "live/tc_list.h"
 #include "synscope.skel.h"
@@ -95,9 +96,13 @@ int ss_loader_load(struct ss_loader *l, const struct ss_options *o, char *err, s
 			s->rodata->cfg_host_v6 = 1;
 	}
 	s->rodata->cfg_host_filter = o->nhosts > 0;
-	/* Wake the consumer per 1/8 of the ring; it also polls every 50 ms. */
-	s->rodata->cfg_wakeup_bytes = o->ringbuf_kib * 1024 / 8;
+	/* Each CPU's event ring: --ringbuf-kib of 128-byte slots. */
+	l->ev_slots_log2 = (unsigned int)__builtin_ctz(o->ringbuf_kib) + 3;
+	if (l->ev_slots_log2 < SS_EV_SLOTS_LOG2_MIN || l->ev_slots_log2 > SS_EV_SLOTS_LOG2_MAX)
+		return fail(err, n, "bad ring size %u KiB", o->ringbuf_kib);
 	s->rodata->cfg_event_rate = o->event_rate;
+	/* SYN and RST events are shed once half a ring waits to be read. */
+	s->rodata->cfg_shed_slots = (1u << l->ev_slots_log2) / 2;
 	s->rodata->cfg_flood = o->top;
 	s->rodata->cfg_snaplen = o->write_file ? o->snaplen : 0;
 	s->rodata->cfg_cgroup_id = o->cgroup_id;
@@ -112,8 +117,8 @@ int ss_loader_load(struct ss_loader *l, const struct ss_options *o, char *err, s
 	s->rodata->cfg_pend_key1 = l->pend_key[1];
 	s->rodata->cfg_pend_tshift = ss_pend_tshift(o->timeout_ns);
 	s->rodata->cfg_pend_live_t = ss_pend_live_t(o->timeout_ns, s->rodata->cfg_pend_tshift);
-	if (bpf_map__set_max_entries(s->maps.events, o->ringbuf_kib * 1024))
-		return fail(err, n, "bad ring buffer size %u KiB", o->ringbuf_kib);
+	if (ss_loader_size_rings(s, l->ncpus, l->ev_slots_log2, o->write_file != NULL))
+		return fail(err, n, "cannot size the event rings: %s", strerror(errno));
 
 	/* SYNSCOPE_VERIFIER_STATS=1 (with -v): the verifier's statistics for
 	 * each program, for make bench's headroom row: without CAP_PERFMON
@@ -561,9 +566,31 @@ const char *ss_loader_lost_iface(const struct ss_loader *l)
 	return NULL;
 }
 
-int ss_loader_ringbuf_fd(const struct ss_loader *l)
+int ss_loader_size_rings(struct synscope_bpf *s, int ncpus, unsigned int slots_log2, int with_raw)
 {
-	return bpf_map__fd(l->skel->maps.events);
+	__u32 slots = (__u32)ncpus << slots_log2;
+
+	s->rodata->cfg_ev_slots_log2 = slots_log2;
+	return bpf_map__set_max_entries(s->maps.ev_ring, slots) ||
+	       bpf_map__set_max_entries(s->maps.ev_raw, with_raw ? slots : 1) ||
+	       bpf_map__set_max_entries(s->maps.ev_head, (__u32)ncpus) ||
+	       bpf_map__set_max_entries(s->maps.ev_tail, (__u32)ncpus) ? -1 : 0;
+}
+
+void ss_loader_skel_rings(const struct synscope_bpf *s, int ncpus, int with_raw,
+			  struct ss_ring_maps *m)
+{
+	m->ring_fd = bpf_map__fd(s->maps.ev_ring);
+	m->raw_fd = with_raw ? bpf_map__fd(s->maps.ev_raw) : -1;
+	m->head_fd = bpf_map__fd(s->maps.ev_head);
+	m->tail_fd = bpf_map__fd(s->maps.ev_tail);
+	m->ncpus = ncpus;
+	m->slots_log2 = s->rodata->cfg_ev_slots_log2;
+}
+
+void ss_loader_ring_maps(const struct ss_loader *l, int with_raw, struct ss_ring_maps *m)
+{
+	ss_loader_skel_rings(l->skel, l->ncpus, with_raw, m);
 }
 
 /* One slot's counters, summed over the CPUs. */

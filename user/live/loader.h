@@ -36,6 +36,7 @@ struct ss_loader {
 	struct ss_attachment att[SS_MAX_ATTACH];
 	int natt;
 	int ncpus;
+	unsigned int ev_slots_log2;    /* each CPU's event ring: 2^this slots */
 	struct ss_pend_set *pend;      /* the pending table, mapped */
 	__u64 *pend_occ;               /* its groups' counts, mapped */
 	uint64_t pend_key[2];          /* its hash key */
@@ -74,7 +75,16 @@ void ss_loader_describe(const struct ss_loader *l, char *buf, size_t n);
 /* Name of an interface that is gone or changed index, or NULL (always
  * NULL with -i any, where interfaces come and go). */
 const char *ss_loader_lost_iface(const struct ss_loader *l);
-int ss_loader_ringbuf_fd(const struct ss_loader *l);
+/* Where the event rings are, for ss_ring_open() (live/ring.h); with_raw:
+ * the packets of -w too. */
+struct ss_ring_maps;
+void ss_loader_ring_maps(const struct ss_loader *l, int with_raw, struct ss_ring_maps *m);
+/* The same for any opened skeleton (tests, make bench): size its rings
+ * before the load (ncpus rings of 2^slots_log2 slots; with_raw: -w's
+ * packets too), 0 or -1; and where they are, once loaded. */
+int ss_loader_size_rings(struct synscope_bpf *s, int ncpus, unsigned int slots_log2, int with_raw);
+void ss_loader_skel_rings(const struct synscope_bpf *s, int ncpus, int with_raw,
+			  struct ss_ring_maps *m);
 /* Sum the per-CPU counters, of every interface. */
 int ss_loader_counters(const struct ss_loader *l, uint64_t out[SS_C_MAX]);
 /* The counters of each interface, as many rows as fit in max: ifindex,

@@ -1,119 +1,107 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* The ring buffer consumer (see ring.h). */
+/* The event rings' consumer (ring.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 #include "live/ring.h"
 
-#define RB_BUSY (1u << 31)
-#define RB_DISCARD (1u << 30)
-#define RB_HDR 8
-#define SS_RING_AHEAD 1024
-
-int ss_ring_open(struct ss_ring *r, int map_fd, char *err, size_t n)
+static size_t page_round(size_t len)
 {
-	struct bpf_map_info info = { 0 };
-	uint32_t len = sizeof(info);
-	struct epoll_event ev = { .events = EPOLLIN };
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (len + page - 1) & ~(page - 1);
+}
+
+/* A mapping of an array map's values, or NULL with errno set. */
+static void *map_values(int fd, size_t len, int writable)
+{
+	void *p = mmap(NULL, len, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int ss_ring_open(struct ss_ring *r, const struct ss_ring_maps *m, char *err, size_t n)
+{
+	size_t slots = (size_t)m->ncpus << m->slots_log2;
 	int e;
 
 	memset(r, 0, sizeof(*r));
-	r->map_fd = map_fd;
-	r->epfd = -1;
-	r->cons_map = r->prod_map = MAP_FAILED;
-	r->page = (size_t)sysconf(_SC_PAGESIZE);
-	if (bpf_obj_get_info_by_fd(map_fd, &info, &len)) {
-		e = -errno;
-		snprintf(err, n, "ring buffer: %s", strerror(errno));
-		return e;
+	r->m = *m;
+	r->slots_len = page_round(slots * sizeof(struct ss_event_syn));
+	r->head_len = r->tail_len = page_round((size_t)m->ncpus * sizeof(struct ss_ev_pos));
+	r->slots = map_values(m->ring_fd, r->slots_len, 0);
+	r->head = r->slots ? map_values(m->head_fd, r->head_len, 0) : NULL;
+	r->tail = r->head ? map_values(m->tail_fd, r->tail_len, 1) : NULL;
+	if (r->tail && m->raw_fd >= 0) {
+		r->raw_len = page_round(slots * sizeof(struct ss_event_raw));
+		r->raw = map_values(m->raw_fd, r->raw_len, 0);
 	}
-	r->data_size = info.max_entries;
-	r->mask = info.max_entries - 1;
-	r->cons_map = mmap(NULL, r->page, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
-	if (r->cons_map != MAP_FAILED)
-		r->prod_map = mmap(NULL, r->page + 2 * r->data_size, PROT_READ, MAP_SHARED, map_fd,
-				   (off_t)r->page);
-	if (r->cons_map == MAP_FAILED || r->prod_map == MAP_FAILED) {
+	if (!r->tail || (m->raw_fd >= 0 && !r->raw)) {
 		e = -errno;
-		snprintf(err, n, "cannot map the ring buffer: %s", strerror(errno));
-		ss_ring_close(r);
-		return e;
-	}
-	r->consumer_pos = r->cons_map;
-	r->producer_pos = r->prod_map;
-	r->data = (const uint8_t *)r->prod_map + r->page;
-	r->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (r->epfd < 0 || epoll_ctl(r->epfd, EPOLL_CTL_ADD, map_fd, &ev)) {
-		e = -errno;
-		snprintf(err, n, "ring buffer: epoll: %s", strerror(errno));
+		snprintf(err, n, "cannot map the event rings: %s", strerror(errno));
 		ss_ring_close(r);
 		return e;
 	}
 	return 0;
 }
 
-int ss_ring_wait(struct ss_ring *r, int timeout_ms)
+/* Up to max events of one CPU's ring; how many. */
+static long consume_cpu(struct ss_ring *r, int cpu, long max, ss_ring_fn fn, void *ctx)
 {
-	struct epoll_event ev;
+	uint64_t head = __atomic_load_n(&r->head[cpu].pos, __ATOMIC_ACQUIRE);
+	uint64_t tail = r->tail[cpu].pos, mask = (1ull << r->m.slots_log2) - 1;
+	size_t base = (size_t)cpu << r->m.slots_log2, i;
+	long k = 0;
 
-	if (epoll_wait(r->epfd, &ev, 1, timeout_ms) < 0)
-		return -errno;
-	return 0;
+	while (tail < head && k < max) {
+		i = base + (tail & mask);
+		/* The slots a few events on, while this one is worked on. */
+		__builtin_prefetch(&r->slots[base + ((tail + 4) & mask)]);
+		fn(ctx, &r->slots[i].e, r->raw ? &r->raw[i] : NULL);
+		tail++;
+		k++;
+	}
+	if (k)
+		__atomic_store_n(&r->tail[cpu].pos, tail, __ATOMIC_RELEASE);
+	return k;
 }
 
 long ss_ring_consume(struct ss_ring *r, ss_ring_fn fn, void *ctx)
 {
-	uint64_t cons = __atomic_load_n(r->consumer_pos, __ATOMIC_RELAXED), prod, published = cons;
-	long count = 0;
-	int again = 1, ret;
+	long total = 0, pass;
+	int cpu;
 
-	while (again) {
-		again = 0;
-		prod = __atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE);
-		while (cons < prod) {
-			const uint32_t *hdr = (const uint32_t *)(r->data + (cons & r->mask));
-			uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+	do {
+		pass = 0;
+		for (cpu = 0; cpu < r->m.ncpus; cpu++)
+			pass += consume_cpu(r, cpu, SS_RING_CHUNK, fn, ctx);
+		total += pass;
+	} while (pass);
+	r->read += (uint64_t)total;
+	return total;
+}
 
-			if (len & RB_BUSY)
-				break;           /* reserved, not yet submitted */
-			/* The records were written on another CPU: ask for what
-			 * comes a few records on while this one is worked on (the
-			 * CPU's own prefetch stops at each 4 KiB page). */
-			__builtin_prefetch(r->data + ((cons + SS_RING_AHEAD) & r->mask));
-			__builtin_prefetch(r->data + ((cons + SS_RING_AHEAD + 64) & r->mask));
-			again = 1;
-			cons += (RB_HDR + (len & ~(RB_BUSY | RB_DISCARD)) + 7) & ~7ull;
-			if (!(len & RB_DISCARD)) {
-				count++;
-				ret = fn(ctx, (const uint8_t *)hdr + RB_HDR, len & ~(RB_BUSY | RB_DISCARD));
-				if (ret < 0) {
-					__atomic_store_n(r->consumer_pos, cons, __ATOMIC_RELEASE);
-					return ret;
-				}
-			}
-			if (cons - published >= SS_RING_PUBLISH) {
-				__atomic_store_n(r->consumer_pos, cons, __ATOMIC_RELEASE);
-				published = cons;
-			}
-		}
-	}
-	if (cons != published)
-		__atomic_store_n(r->consumer_pos, cons, __ATOMIC_RELEASE);
-	return count;
+uint64_t ss_ring_unread(const struct ss_ring *r)
+{
+	uint64_t n = 0;
+	int cpu;
+
+	for (cpu = 0; cpu < r->m.ncpus; cpu++)
+		n += __atomic_load_n(&r->head[cpu].pos, __ATOMIC_ACQUIRE) - r->tail[cpu].pos;
+	return n;
 }
 
 void ss_ring_close(struct ss_ring *r)
 {
-	if (r->prod_map && r->prod_map != MAP_FAILED)
-		munmap(r->prod_map, r->page + 2 * r->data_size);
-	if (r->cons_map && r->cons_map != MAP_FAILED)
-		munmap(r->cons_map, r->page);
-	if (r->epfd >= 0)
-		close(r->epfd);
-	r->prod_map = r->cons_map = MAP_FAILED;
-	r->epfd = -1;
+	if (r->slots)
+		munmap((void *)r->slots, r->slots_len);
+	if (r->raw)
+		munmap((void *)r->raw, r->raw_len);
+	if (r->head)
+		munmap((void *)r->head, r->head_len);
+	if (r->tail)
+		munmap(r->tail, r->tail_len);
+	memset(r, 0, sizeof(*r));
 }

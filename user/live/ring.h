@@ -1,48 +1,54 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * The ring buffer consumer: the BPF ring buffer mapped and read here, not
- * through libbpf's ring_buffer__consume(), which publishes the consumer
- * position after every record. Each publish is a store to a cache line
- * that the kernel's producer reads for every event it writes (to see how
- * much room is left), so per record it bounces between the CPUs. Here it
- * is published once per SS_RING_PUBLISH bytes and at the end of a batch.
+ * The event rings' consumer: one ring per CPU in memory-mapped arrays
+ * (include/synscope.h), read in place, with no system call and no wakeup:
+ * the session polls. Each CPU's consumer position is published after a
+ * chunk of its events and at the end of a drain, one store to a cache
+ * line of its own.
  *
- * The layout is the kernel's (kernel/bpf/ringbuf.c): the consumer position
- * in the first page (writable), the producer position in the second, then
- * the data, mapped twice in a row so that a record that wraps is
- * contiguous. Each record: a 32-bit length (with a busy and a discard
- * bit), 32 bits for the kernel, the sample, padded to 8 bytes.
+ * Events of different CPUs are read in turns of a chunk each, so their
+ * order across CPUs is only roughly that of their stamps; the handshake
+ * engine takes them in any order.
  */
 #ifndef SS_RING_H
 #define SS_RING_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include "synscope.h"
 
-#define SS_RING_PUBLISH (64 * 1024)
+/* Events of one CPU read before the next CPU's turn. */
+#define SS_RING_CHUNK 256
 
-/* Called for each record; a negative return stops the batch (it is
- * returned by ss_ring_consume(), the record counted as consumed). */
-typedef int (*ss_ring_fn)(void *ctx, const void *sample, uint32_t size);
+/* One event (the slot's struct ss_event; a SYN or SYN-ACK is the event of
+ * a struct ss_event_syn) and, with -w, its packet (NULL otherwise). */
+typedef void (*ss_ring_fn)(void *ctx, const struct ss_event *ev, const struct ss_event_raw *raw);
 
-struct ss_ring {
-	int map_fd, epfd;
-	size_t page, data_size;
-	void *cons_map, *prod_map;
-	uint64_t *consumer_pos;
-	const uint64_t *producer_pos;
-	const uint8_t *data;
-	uint64_t mask;
+/* Where the rings are: the maps' fds (raw_fd -1 without -w), the CPUs and
+ * each ring's size, 2^slots_log2. */
+struct ss_ring_maps {
+	int ring_fd, raw_fd, head_fd, tail_fd;
+	int ncpus;
+	unsigned int slots_log2;
 };
 
-/* Map the ring buffer map_fd; -errno with a reason in err. */
-int ss_ring_open(struct ss_ring *r, int map_fd, char *err, size_t n);
-/* Wait at most timeout_ms for a wakeup: 0 (woken or timed out) or -errno
- * (-EINTR on a signal). */
-int ss_ring_wait(struct ss_ring *r, int timeout_ms);
-/* Consume every record there is (including those written meanwhile):
- * their number, or the callback's negative return. */
+struct ss_ring {
+	struct ss_ring_maps m;
+	const struct ss_event_syn *slots;
+	const struct ss_event_raw *raw;
+	const struct ss_ev_pos *head;
+	struct ss_ev_pos *tail;
+	size_t slots_len, raw_len, head_len, tail_len;
+	uint64_t read;                 /* events read so far */
+};
+
+/* Map the rings; -errno with a reason in err. */
+int ss_ring_open(struct ss_ring *r, const struct ss_ring_maps *m, char *err, size_t n);
+/* Read every event there is (including those written meanwhile): their
+ * number. */
 long ss_ring_consume(struct ss_ring *r, ss_ring_fn fn, void *ctx);
+/* Events written and not read yet, over every CPU. */
+uint64_t ss_ring_unread(const struct ss_ring *r);
 void ss_ring_close(struct ss_ring *r);
 
 #endif /* SS_RING_H */

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "engine/handshake.h"
+#include "fleet/exporter.h"
 #include "live/fleet.h"
 #include "host/tcpstat.h"
 #include "host/whowhy.h"
@@ -15,9 +17,11 @@
 #include "out/fmt.h"
 #include "out/pcap_write.h"
 
-/* The ring is drained at least this often (wakeups are batched in the
- * kernel), so an event reaches the sink at most this late. */
-#define SS_POLL_MS 50
+/* The rings are polled (there is no wakeup): soon again after a drain that
+ * found events, else after a longer sleep, so an event waits at most
+ * SS_POLL_IDLE_US (and the loop's other work) before the sink has it. */
+#define SS_POLL_BUSY_US 1000
+#define SS_POLL_IDLE_US 10000
 /* What the trace waits for late events before timing a handshake out. */
 #define SS_LATE_NS (200ull * 1000000)
 /* How often a lost interface is looked for. */
@@ -37,11 +41,9 @@ struct ss_session {
 	struct ss_top_maps *maps;       /* top: the kernel's flood maps */
 	struct ss_pcap_writer *pw;      /* -w */
 	char title[512];
-	uint64_t records, short_records;
 	uint64_t uncopied;              /* -w: events whose packet the kernel
 					 * could not copy (not in the file) */
 	uint64_t half_open;
-	uint32_t min_syn, min_other;    /* a record's least size by kind */
 	int detached;
 	uint64_t final[SS_C_MAX];       /* the counters once detached */
 };
@@ -79,28 +81,15 @@ static int flood_sources(struct ss_source *src, struct flood_source *out, int ma
 	return ss_top_maps_sources(s->maps, out, max);
 }
 
-/* One ring record, read in place: it stays ours until the batch publishes
- * its consumer position, and nothing keeps a pointer into it. A record
- * too short for its kind (never written by our programs) is skipped. */
-static int on_record(void *arg, const void *data, uint32_t size)
+/* One event, read in place: its slot stays ours until the drain publishes
+ * the consumer position, and nothing keeps a pointer into it. */
+static void on_event(void *arg, const struct ss_event *ev, const struct ss_event_raw *raw)
 {
 	struct ss_session *s = arg;
-	const struct ss_event *ev = data;
-	uint32_t evsize;
 
-	s->records++;
-	evsize = ev->kind == SS_EV_SYN || ev->kind == SS_EV_SYNACK ? s->min_syn : s->min_other;
-	if (size < sizeof(*ev) || size < evsize) {
-		s->short_records++;
-		return 0;
-	}
-	if (s->pw) {
-		/* With -w the packet follows the event (struct ss_event_raw),
-		 * stamped on output's clock: the same printed times. A failed
+	if (s->pw && raw) {
+		/* Stamped on output's clock: the same printed times. A failed
 		 * write is kept by the writer; the batch's flush says. */
-		const struct ss_event_raw *raw =
-			(const void *)((const uint8_t *)data + evsize - sizeof(*raw));
-
 		if (raw->caplen)
 			ss_pw_write(s->pw, ev->ts_ns + s->src.utc_offset,
 				    raw->caplen < SS_SNAP_MAX ? raw->caplen : SS_SNAP_MAX,
@@ -109,17 +98,23 @@ static int on_record(void *arg, const void *data, uint32_t size)
 			s->uncopied++;
 	}
 	s->sink->event(s->sink->ctx, ev);
-	return 0;
 }
 
 static void publish(struct ss_session *s, uint64_t now, int wait)
 {
-	ss_fleet_publish(&s->fleet, &s->l, s->sink->engine ? s->sink->engine(s->sink->ctx) : NULL,
-			 s->records, s->short_records, s->half_open, now, wait);
+	struct hs_stats st;
+	uint64_t unprinted = 0;
+	int have;
+
+	if (!s->fleet.exp || (!wait && !ss_exporter_due(s->fleet.exp, now)))
+		return;
+	have = s->sink->figures && s->sink->figures(s->sink->ctx, &st, &unprinted) == 0;
+	ss_fleet_publish(&s->fleet, &s->l, have ? &st : NULL, unprinted, s->ring.read, s->half_open,
+			 now, wait);
 }
 
 /* Stop the kernel's side, then take everything it wrote: detach (the
- * counters stop moving), and drain until the ring is empty and two reads
+ * counters stop moving), and drain until the rings are empty and two reads
  * of the counters agree. */
 static void settle(struct ss_session *s)
 {
@@ -129,7 +124,7 @@ static void settle(struct ss_session *s)
 	ss_loader_detach(&s->l);
 	ss_loader_counters(&s->l, s->final);
 	for (i = 0; i < SS_SETTLE_ROUNDS; i++) {
-		long n = ss_ring_consume(&s->ring, on_record, s);
+		long n = ss_ring_consume(&s->ring, on_event, s);
 
 		if (ss_loader_counters(&s->l, again))
 			break;
@@ -141,33 +136,20 @@ static void settle(struct ss_session *s)
 	s->detached = 1;
 }
 
-/* With -w every record has a SYN's size and the packet after it. */
-static uint32_t record_min(const struct ss_options *o, int syn)
-{
-	if (o->write_file)
-		return sizeof(struct ss_event_syn) + sizeof(struct ss_event_raw);
-	return syn ? sizeof(struct ss_event_syn) : sizeof(struct ss_event);
-}
-
 /* The loop: drain, then let everything that runs once per batch run. */
-static const char *trace(struct ss_session *s, volatile sig_atomic_t *stop, int *failed)
+static const char *trace(struct ss_session *s, volatile sig_atomic_t *stop)
 {
 	const struct ss_options *o = s->src.o;
 	uint64_t start, last_check, last_sweep, now, sweep_ns;
 	const char *lost = NULL;
-	long e;
+	long n = 0;
 
 	sweep_ns = (uint64_t)SS_PEND_SWEEP_UNITS << ss_pend_tshift(o->timeout_ns);
 	start = last_check = last_sweep = ss_now_ns(CLOCK_MONOTONIC);
 	while (!*stop) {
-		e = ss_ring_wait(&s->ring, SS_POLL_MS);
-		if (e >= 0 || e == -EINTR)
-			e = ss_ring_consume(&s->ring, on_record, s);
-		if (e < 0 && e != -EINTR) {
-			fprintf(stderr, "synscope: ring buffer: %s\n", strerror((int)-e));
-			*failed = 1;
-			break;
-		}
+		/* A signal ends the sleep early. */
+		usleep(n ? SS_POLL_BUSY_US : SS_POLL_IDLE_US);
+		n = ss_ring_consume(&s->ring, on_event, s);
 		now = s->src.clock = ss_now_ns(CLOCK_MONOTONIC);
 		ss_loader_watch(&s->l, now);
 		ss_whowhy_sample(s->src.ww, now, 0);
@@ -197,18 +179,15 @@ int ss_session_run(const struct ss_options *o, struct ss_sink *sink, volatile si
 	struct ss_session s = { .sink = sink };
 	const char *lost = NULL;
 	char err[256];
-	int ret = 1, traced = 0, ring_open = 0, failed = 0;
+	int ret = 1, traced = 0, ring_open = 0;
 	long e;
 
-	s.ring.epfd = -1;
 	s.src = (struct ss_source){
 		.o = o, .live = 1, .late_ns = SS_LATE_NS, .counters = counters,
 		.half_open = half_open, .flood_targets = flood_targets,
 		.flood_sources = flood_sources, .impl = &s,
 		.utc_offset = (int64_t)(ss_now_ns(CLOCK_REALTIME) - ss_now_ns(CLOCK_MONOTONIC)),
 	};
-	s.min_syn = record_min(o, 1);
-	s.min_other = record_min(o, 0);
 	/* -w first: a file that cannot be written fails before anything is
 	 * attached (and is created with the privileges dropped later). */
 	if (o->write_file) {
@@ -237,9 +216,14 @@ int ss_session_run(const struct ss_options *o, struct ss_sink *sink, volatile si
 		goto out;
 	}
 	traced = 1;
-	if (ss_ring_open(&s.ring, ss_loader_ringbuf_fd(&s.l), err, sizeof(err))) {
-		fprintf(stderr, "synscope: %s\n", err);
-		goto out;
+	{
+		struct ss_ring_maps rm;
+
+		ss_loader_ring_maps(&s.l, o->write_file != NULL, &rm);
+		if (ss_ring_open(&s.ring, &rm, err, sizeof(err))) {
+			fprintf(stderr, "synscope: %s\n", err);
+			goto out;
+		}
 	}
 	ring_open = 1;
 	if (o->top && !(s.maps = ss_top_maps_new(&s.l))) {
@@ -253,8 +237,8 @@ int ss_session_run(const struct ss_options *o, struct ss_sink *sink, volatile si
 	fprintf(stderr, "synscope: tracing %s (Ctrl-C to stop)\n", s.title);
 	ss_whowhy_sample(s.src.ww, ss_now_ns(CLOCK_MONOTONIC), 1);
 	if (sink->tick(sink->ctx, &s.src, ss_now_ns(CLOCK_MONOTONIC)) == 0) {
-		lost = trace(&s, stop, &failed);
-		ret = failed;
+		lost = trace(&s, stop);
+		ret = 0;
 	} else {
 		ret = 0;
 	}
@@ -268,9 +252,6 @@ out:
 		publish(&s, ss_now_ns(CLOCK_MONOTONIC), 1);
 		ss_whowhy_sample(s.src.ww, ss_now_ns(CLOCK_MONOTONIC), 1);
 		ss_whowhy_summary(s.src.ww, stderr);
-		if (s.short_records)
-			fprintf(stderr, "synscope: %lu ring records too short for their kind were skipped\n",
-				(unsigned long)s.short_records);
 		if (s.uncopied)
 			fprintf(stderr, "synscope: %lu handshake packets could not be copied (not in %s)\n",
 				(unsigned long)s.uncopied, o->write_file);

@@ -14,7 +14,7 @@
 #include "cli/options.h"
 #include "synscope.h"
 
-struct hs_engine;
+struct hs_stats;
 struct ss_whowhy;
 struct ss_exporter;
 struct ss_tcpstat_reader;
@@ -73,8 +73,9 @@ struct ss_sink {
 	/* Everything read, the counters final: the last records and the
 	 * summary. 0, or 1 after a failure it printed. */
 	int (*end)(void *ctx, struct ss_source *src);
-	/* The engine whose figures --metrics serves (NULL: none). */
-	const struct hs_engine *(*engine)(void *ctx);
+	/* For --metrics: the engine's figures, and the established records
+	 * made after -c was reached (not printed). 0 when filled. */
+	int (*figures)(void *ctx, struct hs_stats *st, uint64_t *established_unprinted);
 	void (*free)(void *ctx);
 };
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "engine/accounts.h"
 #include "host/tcpstat.h"
 #include "out/flood_view.h"
 #include "out/fmt.h"
@@ -91,7 +92,7 @@ static int close_interval(struct top *t, struct ss_source *src, uint64_t end_ns)
 	iv->established = c[SS_C_ACK_COMPLETE] - t->prev[SS_C_ACK_COMPLETE];
 	iv->rst = c[SS_C_RST] - t->prev[SS_C_RST];
 	iv->events = c[SS_C_EVENTS] - t->prev[SS_C_EVENTS];
-	iv->sampled_out = c[SS_C_SAMPLED_OUT] - t->prev[SS_C_SAMPLED_OUT];
+	iv->shed = c[SS_C_SHED] - t->prev[SS_C_SHED];
 	iv->lost = c[SS_C_LOST] - t->prev[SS_C_LOST];
 	memcpy(t->prev, c, sizeof(c));
 	n = src->flood_targets(src, t->targets, SS_FLOOD_TARGETS);
@@ -189,6 +190,17 @@ static int end(void *ctx, struct ss_source *src)
 			t->failed = 1;
 	}
 	ret = ss_trace_end(t->trace, 1);
+	/* -o json: the whole run's accounts, last. */
+	if (t->style == FLOOD_JSON && t->started && !t->failed) {
+		struct hs_stats st;
+		struct ss_accounts a;
+		uint64_t c[SS_C_MAX], unprinted;
+
+		if (ss_trace_figures(t->trace, &st, &unprinted) == 0 && src->counters(src, c) == 0) {
+			ss_accounts_make(&a, c, &st, unprinted);
+			flood_print_summary(stdout, &st, &a, c);
+		}
+	}
 	if (fflush(stdout) == EOF && errno != EPIPE) {
 		fprintf(stderr, "synscope: stdout: %s\n", strerror(errno));
 		ret = 1;
@@ -200,9 +212,9 @@ static int end(void *ctx, struct ss_source *src)
 	return ret;
 }
 
-static const struct hs_engine *engine(void *ctx)
+static int figures(void *ctx, struct hs_stats *st, uint64_t *established_unprinted)
 {
-	return ss_trace_engine(((struct top *)ctx)->trace);
+	return ss_trace_figures(((struct top *)ctx)->trace, st, established_unprinted);
 }
 
 static void sink_free(void *ctx)
@@ -231,6 +243,6 @@ int ss_top_sink(const struct ss_options *o, struct ss_sink *sink)
 	t->alerts.syn_rate = o->alert_syn_rate;
 	t->alerts.incomplete_pct = o->alert_incomplete;
 	*sink = (struct ss_sink){ .ctx = t, .start = start, .event = event, .tick = tick,
-				  .end = end, .engine = engine, .free = sink_free };
+				  .end = end, .figures = figures, .free = sink_free };
 	return 0;
 }

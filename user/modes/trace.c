@@ -27,6 +27,7 @@ struct ss_trace {
 	struct hs_engine *eng;
 	struct ss_why why;         /* the record being written */
 	uint64_t printed;          /* records printed */
+	uint64_t unprinted[HS_OUTCOME_MAX]; /* made after -c was reached */
 	int done;                  /* -c reached, or the output failed */
 	int out_err;               /* -errno of the first failed write */
 };
@@ -42,8 +43,15 @@ static void on_record(const struct hs_record *r, void *arg)
 	}
 	if (t->src->exp)
 		ss_exporter_record(t->src->exp, r, why ? why : &t->why);
-	/* One batch (a timeout sweep) can hold more than -c asks for. */
-	if (t->quiet || t->done)
+	if (t->quiet)
+		return;
+	/* One batch (a timeout sweep) can hold more than -c asks for; what
+	 * comes after is made, counted, and not printed. */
+	if (t->printed >= t->o->count && t->o->count) {
+		t->unprinted[r->outcome]++;
+		return;
+	}
+	if (t->done)
 		return;
 	ss_out_record(&t->out, r, why);
 	if (t->o->count && ++t->printed >= t->o->count)
@@ -140,7 +148,7 @@ int ss_trace_end(struct ss_trace *t, int summary)
 	hs_get_stats(t->eng, &st);
 	have_c = t->src->counters(t->src, c) == 0;
 	if (summary)
-		ss_out_summary(stderr, &st, have_c ? c : NULL);
+		ss_out_summary(stderr, &st, have_c ? c : NULL, t->unprinted, t->o->count);
 	/* A reader gone (| head) is no news to tell. */
 	if (t->out_err && t->out_err != -EPIPE) {
 		fprintf(stderr, "synscope: stdout: %s\n", strerror(-t->out_err));
@@ -155,14 +163,19 @@ static int end(void *ctx, struct ss_source *src)
 	return ss_trace_end(ctx, 1);
 }
 
-const struct hs_engine *ss_trace_engine(const struct ss_trace *t)
+int ss_trace_figures(const struct ss_trace *t, struct hs_stats *st,
+		     uint64_t *established_unprinted)
 {
-	return t->eng;
+	if (!t->eng)
+		return -1;
+	hs_get_stats(t->eng, st);
+	*established_unprinted = t->unprinted[HS_ESTABLISHED];
+	return 0;
 }
 
-static const struct hs_engine *engine(void *ctx)
+static int figures(void *ctx, struct hs_stats *st, uint64_t *established_unprinted)
 {
-	return ss_trace_engine(ctx);
+	return ss_trace_figures(ctx, st, established_unprinted);
 }
 
 struct ss_trace *ss_trace_new(const struct ss_options *o, int quiet)
@@ -205,6 +218,6 @@ int ss_trace_sink(const struct ss_options *o, struct ss_sink *sink)
 		return -1;
 	}
 	*sink = (struct ss_sink){ .ctx = t, .start = start, .event = event, .tick = tick,
-				  .end = end, .engine = engine, .free = sink_free };
+				  .end = end, .figures = figures, .free = sink_free };
 	return 0;
 }

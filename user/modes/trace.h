@@ -21,6 +21,7 @@ int ss_trace_start(struct ss_trace *t, struct ss_source *src);
 void ss_trace_event(struct ss_trace *t, const struct ss_event *ev);
 int ss_trace_tick(struct ss_trace *t, uint64_t now_ns);
 int ss_trace_end(struct ss_trace *t, int summary);
-const struct hs_engine *ss_trace_engine(const struct ss_trace *t);
+int ss_trace_figures(const struct ss_trace *t, struct hs_stats *st,
+		     uint64_t *established_unprinted);
 
 #endif /* SS_TRACE_H */

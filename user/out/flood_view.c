@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "engine/accounts.h"
 #include "out/flood_view.h"
 #include "out/fmt.h"
 
@@ -121,12 +122,12 @@ static void print_json(FILE *f, const struct flood_interval *iv,
 	ss_fmt_utc(iv->ts_ns, ts, sizeof(ts));
 	fprintf(f, "{\"type\":\"interval\",\"ts\":\"%s\",\"interval_s\":%.3f,\"syn\":%lu,"
 		"\"synack\":%lu,\"established\":%lu,\"rst\":%lu,\"half_open\":%lu,"
-		"\"incomplete_pct\":%.1f,\"events\":%lu,\"sampled_out\":%lu,\"lost\":%lu,"
+		"\"incomplete_pct\":%.1f,\"events\":%lu,\"shed\":%lu,\"lost\":%lu,"
 		"\"top_targets\":[", ts, iv->interval_s, (unsigned long)iv->syn,
 		(unsigned long)iv->synack, (unsigned long)iv->established,
 		(unsigned long)iv->rst, (unsigned long)iv->half_open,
 		flood_incomplete_pct(iv), (unsigned long)iv->events,
-		(unsigned long)iv->sampled_out, (unsigned long)iv->lost);
+		(unsigned long)iv->shed, (unsigned long)iv->lost);
 	for (i = 0; i < iv->ntargets && i < top_n; i++) {
 		ss_fmt_addr(iv->targets[i].family, iv->targets[i].addr, addr, sizeof(addr));
 		fprintf(f, "%s{\"addr\":\"%s\",\"port\":%u,\"syn\":%lu}", i ? "," : "", addr,
@@ -188,10 +189,10 @@ static void print_line(FILE *f, const struct flood_interval *iv,
 		ss_fmt_addr(iv->sources[0].family, iv->sources[0].addr, src, sizeof(src));
 	print_alert_changes(f, iv, a, "");
 	fprintf(f, "%s syn/s %.0f synack/s %.0f established/s %.0f rst/s %.0f half-open %lu "
-		"incomplete %.1f%% sampled-out/s %.0f lost/s %.0f top-target %s %.0f/s "
+		"incomplete %.1f%% shed/s %.0f lost/s %.0f top-target %s %.0f/s "
 		"top-source %s %.0f/s", ts, iv->syn / d, iv->synack / d,
 		iv->established / d, iv->rst / d, (unsigned long)iv->half_open,
-		flood_incomplete_pct(iv), iv->sampled_out / d, iv->lost / d, tgt,
+		flood_incomplete_pct(iv), iv->shed / d, iv->lost / d, tgt,
 		iv->ntargets ? iv->targets[0].syn / d : 0.0, src,
 		iv->nsources ? iv->sources[0].syn / d : 0.0);
 	if (iv->have_tcp) {
@@ -214,9 +215,9 @@ static void print_screen(FILE *f, const char *title, const struct flood_interval
 	fprintf(f, "synscope top - %s - %s - every %.1fs\n\n", title, ts, iv->interval_s);
 	fprintf(f, "  SYN/s %-10.0f SYN-ACK/s %-10.0f established/s %-10.0f RST/s %.0f\n",
 		iv->syn / d, iv->synack / d, iv->established / d, iv->rst / d);
-	fprintf(f, "  half-open %-8lu incomplete %5.1f%%   events/s %.0f  sampled out/s %.0f"
+	fprintf(f, "  half-open %-8lu incomplete %5.1f%%   events/s %.0f  shed/s %.0f"
 		"  lost/s %.0f\n", (unsigned long)iv->half_open, flood_incomplete_pct(iv),
-		iv->events / d, iv->sampled_out / d, iv->lost / d);
+		iv->events / d, iv->shed / d, iv->lost / d);
 	if (iv->have_tcp) {
 		fputs("  TCP (namespace): ", f);
 		print_tcp(f, iv, "  ", 0);
@@ -259,4 +260,26 @@ void flood_print(FILE *f, enum flood_style style, const char *title,
 		print_screen(f, title, iv, a, top_n);
 		break;
 	}
+}
+
+void flood_print_summary(FILE *f, const struct hs_stats *st, const struct ss_accounts *a,
+			 const uint64_t *c)
+{
+	fprintf(f, "{\"type\":\"summary\",\"handshakes\":{\"established\":%lu,\"refused\":%lu,"
+		"\"reset\":%lu,\"timeout\":%lu,\"open\":%lu,\"evicted\":%lu},"
+		"\"events\":{\"written\":%lu,\"lost\":%lu,\"shed\":%lu},",
+		(unsigned long)st->outcomes[HS_ESTABLISHED], (unsigned long)st->outcomes[HS_REFUSED],
+		(unsigned long)st->outcomes[HS_RESET], (unsigned long)st->outcomes[HS_TIMEOUT],
+		(unsigned long)st->outcomes[HS_OPEN], (unsigned long)st->evicted,
+		(unsigned long)c[SS_C_EVENTS], (unsigned long)c[SS_C_LOST], (unsigned long)c[SS_C_SHED]);
+	fprintf(f, "\"completions\":{\"kernel\":%lu,\"recorded\":%lu,\"lost\":%lu,"
+		"\"unmatched\":%lu,\"unread\":%lu},"
+		"\"syns\":{\"kernel\":%lu,\"recorded\":%lu,\"evicted\":%lu,\"shed\":%lu,"
+		"\"lost\":%lu,\"unmatched\":%lu,\"unread\":%lu}}\n",
+		(unsigned long)a->completed, (unsigned long)(a->established + a->left_at_count),
+		(unsigned long)a->ack_lost, (unsigned long)a->ack_unmatched,
+		(unsigned long)a->ack_unread, (unsigned long)a->syns,
+		(unsigned long)a->syn_in_records, (unsigned long)a->syn_evicted,
+		(unsigned long)a->syn_shed, (unsigned long)a->syn_lost,
+		(unsigned long)a->syn_unmatched, (unsigned long)a->syn_unread);
 }

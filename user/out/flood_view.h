@@ -33,7 +33,7 @@ struct flood_interval {
 	double interval_s;
 	uint64_t syn, synack, established, rst;
 	uint64_t half_open;        /* SYN-ACKs still waiting for their ACK */
-	uint64_t sampled_out, lost, events;
+	uint64_t shed, lost, events;
 	int have_tcp;              /* the namespace's TCP statistics moved by: */
 	struct ss_tcpstat tcp;     /* (live only; see tcpstat.h) */
 	int ntargets, nsources;
@@ -64,5 +64,13 @@ enum flood_style { FLOOD_JSON, FLOOD_LINE, FLOOD_SCREEN };
 /* One interval: JSON object, one text line, or a full screen (tty). */
 void flood_print(FILE *f, enum flood_style style, const char *title,
 		 const struct flood_interval *iv, const struct flood_alerts *a, int top_n);
+
+struct hs_stats;
+struct ss_accounts;
+
+/* top -o json's last object: the handshakes, the events and the accounts
+ * (engine/accounts.h) of the whole run; c: the kernel's counters. */
+void flood_print_summary(FILE *f, const struct hs_stats *st, const struct ss_accounts *a,
+			 const uint64_t *c);
 
 #endif /* SS_FLOOD_H */

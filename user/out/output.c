@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "engine/accounts.h"
 #include "out/fmt.h"
 #include "out/output.h"
 #include "host/whowhy.h"
@@ -405,6 +406,18 @@ static void text_why(struct ss_wbuf *w, const struct ss_why *y)
 		wb_lit(w, "  syn-cookie (inferred)");
 }
 
+/* What a record lacks of what its outcome implies it had: its SYN (shed,
+ * lost, or sent before the trace), and for an established one its
+ * SYN-ACK. "syn", "synack", "syn+synack", or NULL: nothing. */
+static const char *missing(const struct hs_record *r)
+{
+	int synack = r->outcome == HS_ESTABLISHED && !r->have_synack;
+
+	if (!r->have_syn)
+		return synack ? "syn+synack" : "syn";
+	return synack ? "synack" : NULL;
+}
+
 static uint64_t record_ts(const struct hs_record *r)
 {
 	if (r->have_syn)
@@ -426,7 +439,7 @@ void ss_out_record(struct ss_out *o, const struct hs_record *r, const struct ss_
 	int64_t t = (int64_t)record_ts(r) + o->ts_offset_ns;
 	const struct ss_out_if *ifc = iface(o, r->ifindex);
 	struct ss_wbuf *w = &o->w;
-	const char *outcome = hs_outcome_name(r->outcome);
+	const char *outcome = hs_outcome_name(r->outcome), *lacks = missing(r);
 	char *p;
 
 	if (o->json) {
@@ -459,6 +472,12 @@ void ss_out_record(struct ss_out *o, const struct hs_record *r, const struct ss_
 		p += fmt_u64(p, r->syn_retrans);
 		PUT_LIT(p, ",\"synack_retrans\":");
 		p += fmt_u64(p, r->synack_retrans);
+		if (lacks) {
+			PUT_LIT(p, ",\"missing\":\"");
+			memcpy(p, lacks, strlen(lacks));
+			p += strlen(lacks);
+			*p++ = '"';
+		}
 		w->len = (size_t)(p - w->buf);
 		if (why)
 			json_why(w, why);
@@ -496,6 +515,10 @@ void ss_out_record(struct ss_out *o, const struct hs_record *r, const struct ss_
 		wb_u64(w, r->syn_retrans);
 		wb_char(w, '/');
 		wb_u64(w, r->synack_retrans);
+		if (lacks) {
+			wb_lit(w, "  missing ");
+			wb_mem(w, lacks, strlen(lacks));
+		}
 		if (why)
 			text_why(w, why);
 		wb_char(w, '\n');
@@ -757,28 +780,66 @@ const char *ss_counter_name(int idx)
 		[SS_C_FILTERED] = "filtered", [SS_C_SYN] = "syn",
 		[SS_C_SYNACK] = "synack", [SS_C_ACK_COMPLETE] = "ack_complete",
 		[SS_C_RST] = "rst", [SS_C_FIN] = "fin", [SS_C_PEND_EVICTED] = "pending_evicted",
-		[SS_C_EVENTS] = "events", [SS_C_LOST] = "lost", [SS_C_SAMPLED_OUT] = "sampled_out",
+		[SS_C_EVENTS] = "events", [SS_C_LOST] = "lost", [SS_C_SHED] = "shed",
+		[SS_C_LOST_SYN] = "lost_syn", [SS_C_LOST_SYNACK] = "lost_synack",
+		[SS_C_LOST_ACK] = "lost_ack", [SS_C_LOST_RST] = "lost_rst",
+		[SS_C_SHED_SYN] = "shed_syn", [SS_C_SHED_RST] = "shed_rst",
 	};
 
 	return idx >= 0 && idx < SS_C_MAX && names[idx] ? names[idx] : "?";
 }
 
-void ss_out_summary(FILE *f, const struct hs_stats *st, const uint64_t *c)
+void ss_out_summary(FILE *f, const struct hs_stats *st, const uint64_t *c,
+		    const uint64_t *unprinted, uint64_t count)
 {
-	uint64_t total = 0;
+	uint64_t total = 0, left = 0;
+	struct ss_accounts a;
 	int i;
 
-	for (i = 0; i < HS_OUTCOME_MAX; i++)
+	for (i = 0; i < HS_OUTCOME_MAX; i++) {
 		total += st->outcomes[i];
-	fprintf(f, "synscope: %lu handshakes: %lu established, %lu refused, %lu reset, "
+		left += unprinted ? unprinted[i] : 0;
+	}
+	fprintf(f, "synscope: %lu handshake%s: %lu established, %lu refused, %lu reset, "
 		"%lu timeout, %lu open; %lu flows evicted (table full); %lu SYN/SYN-ACK with "
 		"malformed options\n",
-		(unsigned long)total, (unsigned long)st->outcomes[HS_ESTABLISHED],
+		(unsigned long)total, total == 1 ? "" : "s",
+		(unsigned long)st->outcomes[HS_ESTABLISHED],
 		(unsigned long)st->outcomes[HS_REFUSED], (unsigned long)st->outcomes[HS_RESET],
 		(unsigned long)st->outcomes[HS_TIMEOUT], (unsigned long)st->outcomes[HS_OPEN],
 		(unsigned long)st->evicted, (unsigned long)st->bad_options);
-	if (c)
-		ss_out_counters(f, c);
+	if (count && left)
+		fprintf(f, "synscope: -c %lu reached: %lu more handshake%s made and not printed "
+			"(%lu established, %lu refused, %lu reset, %lu timeout, %lu open)\n",
+			(unsigned long)count, (unsigned long)left, left == 1 ? " was" : "s were",
+			(unsigned long)unprinted[HS_ESTABLISHED], (unsigned long)unprinted[HS_REFUSED],
+			(unsigned long)unprinted[HS_RESET], (unsigned long)unprinted[HS_TIMEOUT],
+			(unsigned long)unprinted[HS_OPEN]);
+	if (!c)
+		return;
+	ss_out_counters(f, c);
+	ss_accounts_make(&a, c, st, unprinted ? unprinted[HS_ESTABLISHED] : 0);
+	ss_out_accounts(f, &a);
+}
+
+void ss_out_accounts(FILE *f, const struct ss_accounts *a)
+{
+	fprintf(f, "synscope: accounts: %lu handshake%s completed (kernel) = %lu established "
+		"record%s + %lu left unprinted at -c + %lu lost (ring full) + %lu unmatched",
+		(unsigned long)a->completed, a->completed == 1 ? "" : "s",
+		(unsigned long)a->established, a->established == 1 ? "" : "s",
+		(unsigned long)a->left_at_count, (unsigned long)a->ack_lost,
+		(unsigned long)a->ack_unmatched);
+	if (a->ack_unread)
+		fprintf(f, " + %lu not read", (unsigned long)a->ack_unread);
+	fprintf(f, "\nsynscope: accounts: %lu SYN%s (kernel) = %lu in records + %lu in flows evicted "
+		"+ %lu shed + %lu lost (ring full) + %lu unmatched",
+		(unsigned long)a->syns, a->syns == 1 ? "" : "s", (unsigned long)a->syn_in_records,
+		(unsigned long)a->syn_evicted, (unsigned long)a->syn_shed,
+		(unsigned long)a->syn_lost, (unsigned long)a->syn_unmatched);
+	if (a->syn_unread)
+		fprintf(f, " + %lu not read", (unsigned long)a->syn_unread);
+	fputc('\n', f);
 }
 
 void ss_out_counters(FILE *f, const uint64_t *c)
@@ -796,8 +857,8 @@ void ss_out_counters(FILE *f, const uint64_t *c)
 				c[SS_C_BAD_TCP]),
 		(unsigned long)c[SS_C_BAD_TRUNCATED], (unsigned long)c[SS_C_BAD_IPV4],
 		(unsigned long)c[SS_C_BAD_IPV6], (unsigned long)c[SS_C_BAD_TCP]);
-	fprintf(f, "synscope: events %lu written, %lu lost (ring buffer full), %lu sampled out "
-		"(rate limit); %lu pending SYN-ACKs evicted (their set full)\n",
+	fprintf(f, "synscope: events %lu written, %lu lost (ring full), %lu shed "
+		"(consumer behind or --event-rate); %lu pending SYN-ACKs evicted (their set full)\n",
 		(unsigned long)c[SS_C_EVENTS], (unsigned long)c[SS_C_LOST],
-		(unsigned long)c[SS_C_SAMPLED_OUT], (unsigned long)c[SS_C_PEND_EVICTED]);
+		(unsigned long)c[SS_C_SHED], (unsigned long)c[SS_C_PEND_EVICTED]);
 }

@@ -59,8 +59,15 @@ int ss_out_flush(struct ss_out *o);
 void ss_out_record(struct ss_out *o, const struct hs_record *r, const struct ss_why *why);
 /* A SYN or SYN-ACK must be the struct ss_event of a struct ss_event_syn. */
 void ss_out_packet(struct ss_out *o, const struct ss_event *e);
-/* Exit summary (text, to f). counters may be NULL (no kernel). */
-void ss_out_summary(FILE *f, const struct hs_stats *st, const uint64_t *counters);
+struct ss_accounts;
+
+/* Exit summary (text, to f): the handshakes, with -c (count, 0: none) the
+ * ones made after it was reached and not printed (unprinted: by outcome,
+ * or NULL), the kernel's counters (NULL: none) and the accounts. */
+void ss_out_summary(FILE *f, const struct hs_stats *st, const uint64_t *counters,
+		    const uint64_t *unprinted, uint64_t count);
+/* The two lines of the accounts (engine/accounts.h). */
+void ss_out_accounts(FILE *f, const struct ss_accounts *a);
 /* Kernel (or replayed) counters only. */
 void ss_out_counters(FILE *f, const uint64_t *counters);
 
