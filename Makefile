@@ -41,6 +41,14 @@ $(BUILD)/synscope.bpf.o: bpf/synscope.bpf.c $(BPF_HDRS) $(VMLINUX)
 $(BUILD)/synscope.skel.h: $(BUILD)/synscope.bpf.o
 	$(BPFTOOL) gen skeleton $< name synscope_bpf > $@
 
+# The kernel's verdicts (tracepoints, CAP_PERFMON): an object of its own.
+$(BUILD)/verdict.bpf.o: bpf/verdict.bpf.c $(BPF_HDRS) $(VMLINUX)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -Wno-unused-parameter -c $< -o $@
+
+$(BUILD)/verdict.skel.h: $(BUILD)/verdict.bpf.o
+	$(BPFTOOL) gen skeleton $< name verdict_bpf > $@
+
 # ---- userspace (user/): the command, and one library of its parts -----------
 # user/main.c dispatches; everything else, a folder per part (README's
 # layout), is libsynscope.a, which the binary and every test link.
@@ -49,7 +57,7 @@ LIB_SRC   := $(foreach p,$(USER_PARTS),$(wildcard user/$(p)/*.c))
 USER_HDRS := $(wildcard user/*.h user/*/*.h) $(BPF_HDRS)
 LIB       := $(BUILD)/libsynscope.a
 
-$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(BUILD)/synscope.skel.h
+$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(BUILD)/synscope.skel.h $(BUILD)/verdict.skel.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 

@@ -123,6 +123,43 @@ struct ss_event_raw {
 };
 
 /*
+ * The kernel's verdict on a handshake packet (bpf/verdict.bpf.c, loaded
+ * with CAP_PERFMON): a SYN, SYN-ACK or would-be completing ACK of the
+ * traced network namespace freed with a drop reason (skb:kfree_skb), or
+ * a RST sent in answer to one, with its reason (tcp:tcp_send_reset). The
+ * reasons are the running kernel's enum values (skb_drop_reason,
+ * sk_rst_reason), named in userspace from its BTF: they differ between
+ * kernels. Ports, seq and ack in host order, addresses in network order.
+ */
+enum ss_verdict_kind {
+	SS_VD_DROP = 1,
+	SS_VD_RST = 2,
+};
+
+struct ss_verdict {
+	__u64 ts_ns;        /* CLOCK_MONOTONIC */
+	__u32 reason;
+	__u32 ifindex;      /* where it came in (skb_iif), else its device; 0: unknown */
+	__u8 kind;          /* enum ss_verdict_kind */
+	__u8 dir;           /* enum ss_dir: the packet's, as the namespace sees it */
+	__u8 family;        /* 4 or 6 */
+	__u8 tcp_flags;
+	__u16 sport, dport;
+	__u32 seq, ack;
+	__u32 saddr[4];
+	__u32 daddr[4];
+};
+
+/* The verdict programs' counters (per CPU). */
+enum ss_vd_counter {
+	SS_VD_C_DROPS = 0,    /* kfree_skb calls seen */
+	SS_VD_C_RESETS,       /* tcp_send_reset calls seen */
+	SS_VD_C_EVENTS,       /* verdicts written */
+	SS_VD_C_LOST,         /* verdicts dropped: ring full */
+	SS_VD_C_MAX,
+};
+
+/*
  * Per-CPU counters, summed in userspace. SS_C_PACKETS and the reasons a
  * packet is not a TCP segment are counted for every packet; the TCP
  * classes only for segments that pass the filters (the others are

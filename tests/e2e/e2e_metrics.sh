@@ -549,7 +549,7 @@ if start_synscope "$NS_SRV" "$OUT" "$ERR" -i vs0 -i vs1 -o json --timeout 2 --me
 	mx families "$TMP/text.txt" >"$TMP/families.json"
 	check_eq "2: every sample's family has HELP and TYPE before it" "$(jq -c .problems "$TMP/families.json")" "[]"
 	want_fams='{"synscope_build_info":"gauge","synscope_completions_total":"counter","synscope_events_ignored_total":"counter","synscope_events_lost_total":"counter",
-		"synscope_events_shed_total":"counter","synscope_events_total":"counter","synscope_failed_handshake_causes_total":"counter",
+		"synscope_events_shed_total":"counter","synscope_events_total":"counter","synscope_failed_handshakes_total":"counter",
 		"synscope_filtered_segments_total":"counter","synscope_flows_evicted_total":"counter","synscope_flows_tracked":"gauge","synscope_flows_tracked_peak":"gauge",
 		"synscope_fragments_total":"counter","synscope_handshakes_total":"counter","synscope_malformed_options_total":"counter",
 		"synscope_netns_tcp_total":"counter","synscope_not_ip_packets_total":"counter","synscope_not_tcp_packets_total":"counter",

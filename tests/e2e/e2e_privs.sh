@@ -90,9 +90,11 @@ SS_EXTRA=()
 one_handshake prlimit --memlock=0:0 "${AS_NOBODY_CAPS[@]}"
 check_eq "memlock rlimit 0: traces" "$OUTCOME" established
 
-# CAP_PERFMON given too: it is not needed, so it is dropped with the rest.
+# CAP_PERFMON given too: the kernel's verdicts are on (no line saying they
+# are off), and it is dropped with the rest once attached.
 one_handshake "${AS_NOBODY[@]}" --inh-caps=$CAPS,+perfmon --ambient-caps=$CAPS,+perfmon --bounding-set=$CAPS,+perfmon
 check_eq "with CAP_PERFMON: traces" "$OUTCOME" established
+check_eq "with CAP_PERFMON: the verdicts are on" "$(grep -c 'no kernel verdicts' "$TMP/one.err")" 0
 check_eq "with CAP_PERFMON: none kept" "$SS_STATUS" "CapPrm: 0000000000000000 CapEff: 0000000000000000 NoNewPrivs: 1 "
 
 # Classic tc filters are removed by netlink at exit: CAP_NET_ADMIN stays.

@@ -110,7 +110,7 @@ check_same() { # name got want
 # so the order may differ.
 records() {
 	jq -c 'del(.iface, .client_cgroup_id, .client_cgroup, .client_unit, .server_cgroup_id,
-		   .server_cgroup, .server_unit, .cause, .cause_basis, .synack_cookie, .cookie_basis)' "$1" | sort
+		   .server_cgroup, .server_unit, .cause, .cause_from, .drop_reason, .drop_packet, .drop_dir, .rst_reason, .accept_queue, .synack_cookie, .cookie_basis)' "$1" | sort
 }
 
 one_line_error() { # name rc-file-or-rc errfile want-rc pattern

@@ -957,6 +957,96 @@ static void test_bad_options(void **state)
 	assert_int_equal(stats(x).bad_options, 2);
 }
 
+/* ---- the kernel's verdicts ------------------------------------------------ */
+
+/* A verdict on a packet of tuple t, sent by `from`, as bpf/verdict.bpf.c
+ * writes it. */
+static struct ss_verdict mk_verdict(const struct tuple *t, enum who from, int kind, uint8_t flags,
+				    uint32_t seq, uint32_t ack, uint32_t reason, uint32_t ifindex)
+{
+	struct ss_verdict v = {
+		.ts_ns = T0, .reason = reason, .ifindex = ifindex, .kind = (uint8_t)kind,
+		.dir = SS_DIR_IN, .family = t->family, .tcp_flags = flags, .seq = seq, .ack = ack,
+	};
+	int c = from == CLIENT;
+
+	memcpy(v.saddr, c ? t->client : t->server, sizeof(v.saddr));
+	memcpy(v.daddr, c ? t->server : t->client, sizeof(v.daddr));
+	v.sport = c ? t->cport : t->sport;
+	v.dport = c ? t->sport : t->cport;
+	return v;
+}
+
+/* Verdicts join their attempt by interface (or another one given),
+ * addresses, ports and numbers; the first drop and the first RST reason
+ * stay; with hold, a decided record waits for a late one. */
+static void test_verdicts(void **state)
+{
+	struct fx *x = *state;
+	struct tuple t = v4(), other = v4(), t6 = v6();
+	struct hs_config cfg = { .hold = 1 };
+	struct ss_verdict v;
+	uint32_t alt[] = { 7, 2 };
+
+	other.cport++;
+	hs_free(x->e);
+	x->n = 0;
+	x->e = hs_new(&cfg, on_record, x);
+	assert_non_null(x->e);
+
+	PLAY(x, &t, SYN(T0), SYN(T0 + 1 * SEC));
+	/* Not this attempt: another port, another ISN, another interface. */
+	v = mk_verdict(&other, CLIENT, SS_VD_DROP, SS_TCP_SYN, CISN, 0, 5, 2);
+	assert_int_equal(hs_verdict(x->e, &v, NULL, 0), 0);
+	v = mk_verdict(&t, CLIENT, SS_VD_DROP, SS_TCP_SYN, CISN + 9, 0, 5, 2);
+	assert_int_equal(hs_verdict(x->e, &v, NULL, 0), 0);
+	v = mk_verdict(&t, CLIENT, SS_VD_DROP, SS_TCP_SYN, CISN, 0, 5, 9);
+	assert_int_equal(hs_verdict(x->e, &v, NULL, 0), 0);
+	/* ... found on the other interfaces given. */
+	assert_int_equal(hs_verdict(x->e, &v, alt, 2), 1);
+	/* A second drop (the retransmission's) does not replace the first. */
+	v = mk_verdict(&t, CLIENT, SS_VD_DROP, SS_TCP_SYN, CISN, 0, 6, 2);
+	assert_int_equal(hs_verdict(x->e, &v, NULL, 0), 1);
+	/* The RST decides; its reason comes after, and the record waits. */
+	PLAY(x, &t, RST(SERVER, T0 + 1 * SEC + 80 * US, 0, CISN + 1, .flags = SS_TCP_ACK));
+	assert_int_equal(x->n, 0);
+	v = mk_verdict(&t, CLIENT, SS_VD_RST, SS_TCP_SYN, CISN, 0, 2, 2);
+	assert_int_equal(hs_verdict(x->e, &v, NULL, 0), 1);
+	hs_advance(x->e, T0 + 1 * SEC + 80 * US);
+	assert_int_equal(x->n, 1);
+	assert_string_equal(hs_outcome_name(x->recs[0].outcome), "refused");
+	assert_int_equal(x->recs[0].drop_reason, 5 + 1);
+	assert_int_equal(x->recs[0].drop_packet, SS_EV_SYN);
+	assert_int_equal(x->recs[0].drop_dir, SS_DIR_IN);
+	assert_int_equal(x->recs[0].rst_reason, 2 + 1);
+
+	/* A dropped SYN-ACK (sent by the server: it acknowledges the ISN) and
+	 * a dropped completing ACK, IPv6. */
+	x->n = 0;
+	PLAY(x, &t6, SYN(T0), SYNACK(T0 + 500 * US));
+	v = mk_verdict(&t6, SERVER, SS_VD_DROP, SS_TCP_SYN | SS_TCP_ACK, SISN, CISN + 2, 7, 3);
+	assert_int_equal(hs_verdict(x->e, &v, NULL, 0), 0);
+	v = mk_verdict(&t6, SERVER, SS_VD_DROP, SS_TCP_SYN | SS_TCP_ACK, SISN, CISN + 1, 7, 3);
+	v.dir = SS_DIR_OUT;
+	assert_int_equal(hs_verdict(x->e, &v, NULL, 0), 1);
+	hs_flush(x->e);
+	assert_int_equal(x->n, 1);
+	assert_int_equal(x->recs[0].drop_reason, 7 + 1);
+	assert_int_equal(x->recs[0].drop_packet, SS_EV_SYNACK);
+	assert_int_equal(x->recs[0].drop_dir, SS_DIR_OUT);
+	assert_int_equal(x->recs[0].rst_reason, 0);
+
+	x->n = 0;
+	PLAY(x, &t, SYN(T0 + 2 * SEC), SYNACK(T0 + 2 * SEC + 500 * US));
+	v = mk_verdict(&t, CLIENT, SS_VD_DROP, SS_TCP_ACK, CISN + 1, SISN + 1, 8, 2);
+	assert_int_equal(hs_verdict(x->e, &v, NULL, 0), 1);
+	hs_flush(x->e);
+	assert_int_equal(x->n, 1);
+	assert_int_equal(x->recs[0].drop_packet, SS_EV_ACK);
+	assert_int_equal(stats(x).verdicts, 9);
+	assert_int_equal(stats(x).verdicts_joined, 5);
+}
+
 static void test_outcome_names(void **state)
 {
 	static const char *const want[HS_OUTCOME_MAX] = {
@@ -995,6 +1085,7 @@ int main(void)
 		T(test_both_directions),
 		T(test_ignored),
 		T(test_bad_options),
+		T(test_verdicts),
 		T(test_outcome_names),
 	};
 #undef T

@@ -114,12 +114,19 @@ static void test_handshakes(void **state)
 	r = rec(0, 4, 80, HS_ESTABLISHED, 10000001, 25);
 	r.synack_retrans = 1;
 	ss_exporter_record(x, &r, NULL);
-	/* Two SYNs unanswered, one with a cause; a cookie SYN-ACK. */
+	/* Failed ones by cause: the kernel's, the listener's queue, none; a
+	 * cookie SYN-ACK. */
 	r = rec(0, 4, 81, HS_TIMEOUT, -1, -1);
 	r.have_syn = 1;
-	why.cause = SS_CAUSE_ACCEPT_QUEUE;
+	why.cause = "accept queue full";
+	why.cause_from = "listener queue";
 	ss_exporter_record(x, &r, &why);
-	why.cause = SS_CAUSE_NONE;
+	why.cause = "NETFILTER_DROP";
+	why.cause_from = "kernel";
+	ss_exporter_record(x, &r, &why);
+	ss_exporter_record(x, &r, &why);
+	why.cause = NULL;
+	why.cause_from = NULL;
 	ss_exporter_record(x, &r, &why);
 	r.have_synack = 1;
 	why.synack_cookie = 1;
@@ -145,9 +152,9 @@ static void test_handshakes(void **state)
 	has_line(p, "synscope_flows_evicted_total 4");
 	has_line(p, "synscope_events_read_total 9");
 	has_line(p, "synscope_pending_synacks 2");
-	has_line(p, "synscope_failed_handshake_causes_total{cause=\"accept queue full\"} 1");
-	has_line(p, "synscope_failed_handshake_causes_total{cause=\"none\"} 1");
-	has_line(p, "synscope_failed_handshake_causes_total{cause=\"syn cookies\"} 0");
+	has_line(p, "synscope_failed_handshakes_total{cause=\"accept queue full\",from=\"listener queue\"} 1");
+	has_line(p, "synscope_failed_handshakes_total{cause=\"NETFILTER_DROP\",from=\"kernel\"} 2");
+	has_line(p, "synscope_failed_handshakes_total{cause=\"none\",from=\"none\"} 2");
 	has_line(p, "synscope_synack_cookies_total 1");
 	ss_prom_free(p);
 	ss_exporter_free(x);

@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <cmocka.h>
@@ -640,8 +642,24 @@ static void test_live_join(void **state)
 	assert_string_equal(mine, g_home);
 }
 
+/* Drop one capability from the effective and permitted sets. */
+static int drop_cap(int cap)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[cap / 32].effective &= ~(1u << (cap % 32));
+	d[cap / 32].permitted &= ~(1u << (cap % 32));
+	return (int)syscall(SYS_capset, &h, d);
+}
+
 /* A mount namespace of its own (in a child) with the cgroup2 mount
- * detached: an object all the same, unknown paths, and resolve says why. */
+ * detached, as under `ip netns exec`: the hierarchy is found through the
+ * parent's /proc/PID/root, and paths print as before. Without
+ * CAP_SYS_PTRACE the parent (more capable) is out of reach: an object all
+ * the same, unknown paths, and resolve and unreachable say why. */
 static void test_live_no_mount(void **state)
 {
 	pid_t pid;
@@ -664,16 +682,27 @@ static void test_live_no_mount(void **state)
 		c = ss_cgroups_open();
 		if (!c)
 			_exit(11);
-		if (ss_cgroups_mount(c)) {
-			/* another cgroup2 mount elsewhere: nothing to test */
-			ss_cgroups_close(c);
-			_exit(0);
-		}
-		if (ss_cgroups_path(c, 1) || ss_cgroups_unit(c, 1) || ss_cgroups_scans(c))
+		/* through the parent */
+		if (!ss_cgroups_mount(c) || ss_cgroups_unreachable(c))
 			_exit(12);
-		if (ss_cgroups_resolve(c, "/a", &id, &level, err, sizeof(err)) != -1 ||
-		    !strstr(err, "no cgroup2 file system is mounted"))
+		if (ss_cgroups_resolve(c, "/", &id, &level, err, sizeof(err)) || level != 0 ||
+		    !ss_cgroups_path(c, id) || strcmp(ss_cgroups_path(c, id), "/"))
 			_exit(13);
+		ss_cgroups_close(c);
+
+		if (drop_cap(CAP_SYS_PTRACE))
+			_exit(14);
+		c = ss_cgroups_open();
+		if (!c)
+			_exit(15);
+		if (ss_cgroups_mount(c) || !ss_cgroups_unreachable(c) ||
+		    !strstr(ss_cgroups_unreachable(c), "CAP_SYS_PTRACE"))
+			_exit(16);
+		if (ss_cgroups_path(c, 1) || ss_cgroups_unit(c, 1) || ss_cgroups_scans(c))
+			_exit(17);
+		if (ss_cgroups_resolve(c, "/a", &id, &level, err, sizeof(err)) != -1 ||
+		    !strstr(err, "no cgroup2 file system") || !strstr(err, "CAP_SYS_PTRACE"))
+			_exit(18);
 		ss_cgroups_close(c);
 		_exit(0);
 	}

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* user/host/whowhy.c: which counters point to which cause; a record's window
- * over the samples (the sample before its SYN, the one after its end);
- * SYN-cookie inference (a socket-less SYN-ACK on egress while cookies
- * were sent, with what its options say); the cgroup lookups on this
- * machine's cgroup2 mount; the exit summary line. */
+/* user/host/whowhy.c: the kernel's verdicts on a record, named by this
+ * kernel's BTF, and the causes they give; a real listener's accept queue
+ * seen full (user/host/listenq.c), the cause it gives and the outcomes it
+ * never contradicts; SYN-cookie inference (a socket-less SYN-ACK on
+ * egress while cookies were sent, with what its options say); the cgroup
+ * lookups on this machine's cgroup2 mount; the exit summary line. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,7 +14,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include "host/cgroup.h"
+#include "host/reasons.h"
 #include "synscope.h"
 #include "host/whowhy.h"
 
@@ -32,55 +39,24 @@ static struct ss_tcpstat stat_of(uint64_t overflows, uint64_t drops, uint64_t co
 	return s;
 }
 
-static void test_cause_of(void **state)
+static struct ss_whowhy *ww(int cgroups, const struct ss_reasons *reasons, int listeners)
 {
-	struct ss_tcpstat a = stat_of(10, 10, 5, 5, 1), b;
-	char basis[128];
+	struct ss_whowhy_config c = { .cgroups = cgroups, .reasons = reasons,
+				      .listeners = listeners, .timeout_ns = 10000 * MS };
+	struct ss_whowhy *w = ss_whowhy_new(&c);
 
-	(void)state;
-	b = a;
-	assert_int_equal(ss_cause_of(&a, &b, basis, sizeof(basis)), SS_CAUSE_NONE);
-	assert_string_equal(basis, "");
-
-	b = stat_of(12, 12, 5, 5, 1);
-	assert_int_equal(ss_cause_of(&a, &b, basis, sizeof(basis)), SS_CAUSE_ACCEPT_QUEUE);
-	assert_string_equal(basis, "ListenOverflows +2, ListenDrops +2");
-	assert_string_equal(ss_cause_name(SS_CAUSE_ACCEPT_QUEUE), "accept queue full");
-
-	/* Drops that were not overflows (a listener in another state). */
-	b = stat_of(10, 11, 5, 5, 1);
-	assert_int_equal(ss_cause_of(&a, &b, basis, sizeof(basis)), SS_CAUSE_ACCEPT_QUEUE);
-	assert_string_equal(basis, "ListenDrops +1");
-
-	/* The accept queue outranks cookies sent at the same time. */
-	b = stat_of(11, 11, 9, 9, 1);
-	assert_int_equal(ss_cause_of(&a, &b, basis, sizeof(basis)), SS_CAUSE_ACCEPT_QUEUE);
-
-	b = stat_of(10, 10, 9, 9, 1);
-	assert_int_equal(ss_cause_of(&a, &b, basis, sizeof(basis)), SS_CAUSE_SYN_COOKIES);
-	assert_string_equal(basis, "SyncookiesSent +4, TCPReqQFullDoCookies +4");
-	assert_string_equal(ss_cause_name(SS_CAUSE_SYN_COOKIES), "syn cookies");
-
-	b = stat_of(10, 10, 5, 5, 4);
-	assert_int_equal(ss_cause_of(&a, &b, basis, sizeof(basis)), SS_CAUSE_SYN_QUEUE);
-	assert_string_equal(basis, "TCPReqQFullDrop +3");
-
-	/* A counter one side lacks, or one that went back, says nothing. */
-	b = stat_of(12, 12, 5, 5, 1);
-	b.have &= ~((1u << SS_TS_LISTEN_OVERFLOWS) | (1u << SS_TS_LISTEN_DROPS));
-	assert_int_equal(ss_cause_of(&a, &b, basis, sizeof(basis)), SS_CAUSE_NONE);
-	b = stat_of(0, 0, 0, 0, 0);
-	assert_int_equal(ss_cause_of(&a, &b, basis, sizeof(basis)), SS_CAUSE_NONE);
-	assert_null(ss_cause_name(SS_CAUSE_NONE));
+	assert_non_null(w);
+	return w;
 }
 
-/* A SYN that got no answer, from syn_ms to end_ms. */
-static struct hs_record unanswered(uint64_t syn_ms, uint64_t end_ms)
+/* A record with outcome o: its SYN at syn_ms, decided at end_ms. */
+static struct hs_record rec(int o, uint64_t syn_ms, uint64_t end_ms)
 {
 	struct hs_record r;
 
 	memset(&r, 0, sizeof(r));
-	r.outcome = HS_TIMEOUT;
+	r.outcome = (uint8_t)o;
+	r.family = 4;
 	r.have_syn = 1;
 	r.syn_ts = syn_ms * MS;
 	r.end_ts = end_ms * MS;
@@ -88,78 +64,173 @@ static struct hs_record unanswered(uint64_t syn_ms, uint64_t end_ms)
 	return r;
 }
 
-static void test_window(void **state)
+/* The value the kernel gives a reason's name (its enum, this kernel's). */
+static uint32_t value_of(const struct ss_reasons *rs, int kind, const char *name)
 {
-	struct ss_whowhy *w = ss_whowhy_new(0, NULL, 10000 * MS);
-	struct ss_tcpstat z = stat_of(0, 0, 0, 0, 0), o = stat_of(3, 3, 0, 0, 0);
+	uint32_t v;
+
+	for (v = 0; v < ss_reasons_count(rs, kind); v++)
+		if (ss_reason_name(rs, kind, v) && !strcmp(ss_reason_name(rs, kind, v), name))
+			return v;
+	fail_msg("the kernel has no reason %s", name);
+	return 0;
+}
+
+/* The kernel's verdicts joined to a record: its causes, named by this
+ * kernel's BTF; a refused handshake's cause is its RST's reason, never a
+ * queue; nothing without the verdicts. */
+static void test_kernel_verdicts(void **state)
+{
+	char err[128];
+	struct ss_reasons *rs = ss_reasons_load(err, sizeof(err));
+	struct ss_whowhy *w, *off;
 	struct hs_record r;
 	struct ss_why why;
 
 	(void)state;
-	assert_non_null(w);
-	/* No samples: no cause, whatever moved. */
-	r = unanswered(50, 150);
-	ss_whowhy_explain(w, &r, &why);
-	assert_int_equal(why.cause, SS_CAUSE_NONE);
+	if (!rs)
+		fail_msg("%s", err);  /* this kernel has them (BTF at /sys/kernel/btf) */
+	w = ww(0, rs, 0);
+	off = ww(0, NULL, 0);
 
-	ss_whowhy_add_sample(w, 0, &z);
-	ss_whowhy_add_sample(w, 100 * MS, &o);   /* the overflows happened in (0, 100] ms */
-	ss_whowhy_add_sample(w, 200 * MS, &o);
-
-	r = unanswered(50, 150);                 /* waited across them */
+	r = rec(HS_TIMEOUT, 0, 1000);
+	r.drop_reason = value_of(rs, SS_VD_DROP, "NETFILTER_DROP") + 1;
+	r.drop_packet = SS_EV_SYN;
+	r.drop_dir = SS_DIR_IN;
 	ss_whowhy_explain(w, &r, &why);
-	assert_int_equal(why.cause, SS_CAUSE_ACCEPT_QUEUE);
-	assert_string_equal(why.cause_basis, "ListenOverflows +3, ListenDrops +3");
+	assert_string_equal(why.cause, "NETFILTER_DROP");
+	assert_string_equal(why.cause_from, "kernel");
+	assert_string_equal(why.drop_reason, "NETFILTER_DROP");
+	assert_string_equal(why.drop_packet, "syn");
+	assert_string_equal(why.drop_dir, "in");
+	assert_null(why.rst_reason);
+	ss_whowhy_explain(off, &r, &why);
+	assert_null(why.cause);
+	assert_null(why.drop_reason);
 
-	r = unanswered(0, 100);                  /* the samples at its ends exactly */
+	r = rec(HS_REFUSED, 0, 1);
+	r.rst_reason = value_of(rs, SS_VD_RST, "NO_SOCKET") + 1;
+	r.drop_reason = value_of(rs, SS_VD_DROP, "NO_SOCKET") + 1;
+	r.drop_packet = SS_EV_SYN;
 	ss_whowhy_explain(w, &r, &why);
-	assert_int_equal(why.cause, SS_CAUSE_ACCEPT_QUEUE);
+	assert_string_equal(why.cause, "NO_SOCKET");
+	assert_string_equal(why.rst_reason, "NO_SOCKET");
 
-	r = unanswered(100, 190);                /* began after them */
+	/* A completing ACK the kernel dropped (a full accept queue). */
+	r = rec(HS_ESTABLISHED, 0, 1);
+	r.have_synack = r.have_ack = 1;
+	r.drop_reason = value_of(rs, SS_VD_DROP, "TCP_LISTEN_OVERFLOW") + 1;
+	r.drop_packet = SS_EV_ACK;
 	ss_whowhy_explain(w, &r, &why);
-	assert_int_equal(why.cause, SS_CAUSE_NONE);
-	assert_null(why.cause_basis);
+	assert_string_equal(why.cause, "TCP_LISTEN_OVERFLOW");
+	assert_string_equal(why.drop_packet, "ack");
 
-	r = unanswered(150, 400);                /* ends past the last sample: the last */
+	/* A value this kernel has no name for: its number. */
+	r = rec(HS_TIMEOUT, 0, 1000);
+	r.drop_reason = 100000;
 	ss_whowhy_explain(w, &r, &why);
-	assert_int_equal(why.cause, SS_CAUSE_NONE);
+	assert_string_equal(why.cause, "99999");
 
-	/* Answered: no cause, whatever moved. */
-	r = unanswered(50, 150);
-	r.have_synack = 1;
-	r.synack_ts = 60 * MS;
-	r.synack.dir = SS_DIR_IN;
+	/* No verdict: no cause. */
+	r = rec(HS_REFUSED, 0, 1);
 	ss_whowhy_explain(w, &r, &why);
-	assert_int_equal(why.cause, SS_CAUSE_NONE);
-	assert_int_equal(why.synack_cookie, 0);
+	assert_null(why.cause);
+	ss_whowhy_free(w);
+	ss_whowhy_free(off);
+	ss_reasons_free(rs);
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/*
+ * A real listener with a backlog of 1 that never accepts, on 127.0.0.1:
+ * three clients fill its accept queue past the backlog. A handshake that
+ * got no answer while it was full: "accept queue full", from the
+ * listener's queue; one refused, or one to another port: no cause.
+ */
+static void test_listener_queue(void **state)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	struct ss_whowhy *w = ww(0, NULL, 1);
+	int l, c[3], i;
+	uint64_t t0;
+	struct hs_record r;
+	struct ss_why why;
+
+	(void)state;
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(l >= 0);
+	assert_int_equal(bind(l, (void *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(l, 1), 0);
+	assert_int_equal(getsockname(l, (void *)&a, &alen), 0);
+	t0 = mono_ms();
+	for (i = 0; i < 3; i++) {
+		c[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		assert_true(c[i] >= 0);
+		connect(c[i], (void *)&a, sizeof(a));
+	}
+	usleep(200000);                          /* the handshakes (and retries) */
+	ss_whowhy_sample(w, mono_ms() * MS, 1);
+
+	r = rec(HS_TIMEOUT, t0, mono_ms());
+	r.server[0] = htonl(INADDR_LOOPBACK);
+	r.server_port = ntohs(a.sin_port);
+	ss_whowhy_explain(w, &r, &why);
+	assert_int_equal(why.have_queue, 1);
+	assert_int_equal(why.queue_backlog, 1);
+	assert_true(why.queue_len >= 2);
+	assert_string_equal(why.cause, "accept queue full");
+	assert_string_equal(why.cause_from, "listener queue");
+
+	r.outcome = HS_REFUSED;                  /* a RST: not the queue */
+	ss_whowhy_explain(w, &r, &why);
+	assert_null(why.cause);
+	assert_int_equal(why.have_queue, 1);
+	r.outcome = HS_TIMEOUT;
+	r.server_port++;                         /* no listener there */
+	ss_whowhy_explain(w, &r, &why);
+	assert_null(why.cause);
+	assert_int_equal(why.have_queue, 0);
+	for (i = 0; i < 3; i++)
+		close(c[i]);
+	close(l);
 	ss_whowhy_free(w);
 }
 
-/* The ring keeps the newest samples, in order, past its size. */
+/* The statistics' ring keeps the newest samples, in order, past its size:
+ * the cookie inference finds the one that moved. */
 static void test_ring_wraps(void **state)
 {
-	struct ss_whowhy *w = ss_whowhy_new(0, NULL, 10000 * MS);
+	struct ss_whowhy_config c = { .tcp = NULL, .timeout_ns = 10000 * MS };
+	struct ss_whowhy *w = ss_whowhy_new(&c);
 	struct ss_tcpstat s;
 	struct hs_record r;
 	struct ss_why why;
 	uint64_t i;
 
 	(void)state;
+	assert_non_null(w);
 	for (i = 0; i < 3000; i++) {
-		s = stat_of(i / 1000, i / 1000, 0, 0, 0);   /* +1 at 1000 and at 2000 */
+		s = stat_of(0, 0, i / 1000, 0, 0);   /* cookies +1 at 1000 and at 2000 */
 		ss_whowhy_add_sample(w, i * MS, &s);
 	}
-	r = unanswered(2500, 2900);
+	memset(&r, 0, sizeof(r));
+	r.outcome = HS_ESTABLISHED;
+	r.have_syn = r.have_synack = 1;
+	r.synack.dir = SS_DIR_OUT;
+	r.synack_ts = 2500 * MS;
 	ss_whowhy_explain(w, &r, &why);
-	assert_int_equal(why.cause, SS_CAUSE_NONE);
-	r = unanswered(1990, 2010);
+	assert_int_equal(why.synack_cookie, 0);
+	r.synack_ts = 2000 * MS - MS / 2;
 	ss_whowhy_explain(w, &r, &why);
-	assert_int_equal(why.cause, SS_CAUSE_ACCEPT_QUEUE);
-	assert_string_equal(why.cause_basis, "ListenOverflows +1, ListenDrops +1");
-	/* Before the oldest sample kept: from the oldest. */
-	r = unanswered(1000, 1999);
-	ss_whowhy_explain(w, &r, &why);
-	assert_int_equal(why.cause, SS_CAUSE_NONE);
+	assert_int_equal(why.synack_cookie, 1);
 	ss_whowhy_free(w);
 }
 
@@ -182,7 +253,7 @@ static struct hs_record cookie_candidate(int syn_ts_opt)
 
 static void test_cookie(void **state)
 {
-	struct ss_whowhy *w = ss_whowhy_new(0, NULL, 10000 * MS);
+	struct ss_whowhy *w = ww(0, NULL, 0);
 	struct ss_tcpstat a = stat_of(0, 0, 7, 7, 0), b = stat_of(0, 0, 8, 8, 0);
 	struct hs_record r;
 	struct ss_why why;
@@ -225,7 +296,7 @@ static void test_cookie(void **state)
 static void test_cgroups(void **state)
 {
 	struct ss_cgroups *cg = ss_cgroups_open();
-	struct ss_whowhy *w = ss_whowhy_new(1, NULL, 10000 * MS);
+	struct ss_whowhy *w = ww(1, NULL, 0);
 	const char *mount;
 	struct hs_record r;
 	struct ss_why why;
@@ -260,7 +331,7 @@ static void test_cgroups(void **state)
 
 static void test_summary(void **state)
 {
-	struct ss_whowhy *w = ss_whowhy_new(0, NULL, 10000 * MS);
+	struct ss_whowhy *w = ww(0, NULL, 0);
 	struct ss_tcpstat a = stat_of(1, 2, 3, 4, 5), b = stat_of(2, 4, 6, 8, 10);
 	char line[512] = "";
 	FILE *f = tmpfile();
@@ -285,8 +356,8 @@ static void test_summary(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cause_of),
-		cmocka_unit_test(test_window),
+		cmocka_unit_test(test_kernel_verdicts),
+		cmocka_unit_test(test_listener_queue),
 		cmocka_unit_test(test_ring_wraps),
 		cmocka_unit_test(test_cookie),
 		cmocka_unit_test(test_cgroups),

@@ -105,6 +105,8 @@ struct hs_flow {
 	uint8_t list;                /* HS_L_* */
 	uint8_t outcome;             /* decided flows */
 	uint8_t rst_from_client;
+	uint8_t drop_packet, drop_dir;   /* the kernel's verdicts (hs_verdict) */
+	uint32_t drop_reason, rst_reason;
 	/* Last, and not cleared for a new flow: valid only when have_syn /
 	 * have_synack say so. */
 	struct hs_side syn, synack;
@@ -117,6 +119,7 @@ struct hs_list {
 struct hs_engine {
 	uint64_t timeout_ns;
 	uint32_t max_flows;
+	int hold;
 	hs_emit_fn emit;
 	void *arg;
 	struct hs_flow **chunks;     /* ceil(max_flows / HS_CHUNK) slots */
@@ -404,6 +407,10 @@ static void fill_record(const struct hs_flow *f, int outcome, uint64_t end_ts,
 	r->synack_to_ack_us = -1;
 	r->syn_retrans = f->syn_retrans;
 	r->synack_retrans = f->synack_retrans;
+	r->drop_reason = f->drop_reason;
+	r->rst_reason = f->rst_reason;
+	r->drop_packet = f->drop_packet;
+	r->drop_dir = f->drop_dir;
 	if (f->have_syn) {
 		r->syn_seq = f->syn_seq;
 		r->syn_ts = f->syn_ts;
@@ -470,10 +477,10 @@ static void expire(struct hs_engine *e, uint32_t i)
 }
 
 /* Is a decided flow's record whole: its SYN, and for an established one
- * its SYN-ACK? */
-static int whole(const struct hs_flow *f, int outcome)
+ * its SYN-ACK? With hold, none is: every decided record waits. */
+static int whole(const struct hs_engine *e, const struct hs_flow *f, int outcome)
 {
-	return f->have_syn && (outcome != HS_ESTABLISHED || f->have_synack);
+	return !e->hold && f->have_syn && (outcome != HS_ESTABLISHED || f->have_synack);
 }
 
 /* The ACK (or a RST) settled a flow: emit now if the record is whole,
@@ -482,7 +489,7 @@ static void decide(struct hs_engine *e, uint32_t i, int outcome, uint64_t ts)
 {
 	struct hs_flow *f = flow_at(e, i);
 
-	if (whole(f, outcome)) {
+	if (whole(e, f, outcome)) {
 		finish(e, i, outcome, ts);
 		return;
 	}
@@ -620,7 +627,7 @@ static int on_syn(struct hs_engine *e, const struct ss_event *ev, const struct s
 			/* The late SYN of a flow begun by its SYN-ACK or ACK. */
 			note_syn(f, ev, walk);
 			if (f->list == HS_L_DECIDED) {
-				if (whole(f, f->outcome))
+				if (whole(e, f, f->outcome))
 					finish(e, i, f->outcome, f->deadline);
 			} else {
 				syn_deadline(e, i);
@@ -696,7 +703,7 @@ static int on_synack(struct hs_engine *e, const struct ss_event *ev, const struc
 	if (f->have_ack) {
 		if (f->ack_ack != ev->seq + 1)
 			unhold_ack(e, i);
-		else if (whole(f, HS_ESTABLISHED))
+		else if (whole(e, f, HS_ESTABLISHED))
 			finish(e, i, HS_ESTABLISHED, f->ack_ts);
 	}
 	return 1;
@@ -784,6 +791,63 @@ static int on_rst(struct hs_engine *e, const struct ss_event *ev)
 	return 0;
 }
 
+/* ---- the kernel's verdicts ------------------------------------------------ */
+
+/* Is the verdict's packet one of this attempt's? Its numbers against the
+ * SYN's (a reused port pair is another attempt): a SYN carries the ISN, a
+ * SYN-ACK acknowledges it, the completing ACK follows it. Without a SYN
+ * seen, the address and ports decide. */
+static int verdict_fits(const struct hs_flow *f, const struct ss_verdict *v, int synack)
+{
+	if (!f->have_syn)
+		return 1;
+	if (synack)
+		return v->ack == f->syn_seq + 1;
+	if (v->tcp_flags & SS_TCP_SYN)
+		return v->seq == f->syn_seq;
+	return v->seq == f->syn_seq + 1;
+}
+
+int hs_verdict(struct hs_engine *e, const struct ss_verdict *v, const uint32_t *alt, int nalt)
+{
+	/* The packet's sender is the client for a SYN or an ACK, the server
+	 * for a SYN-ACK. */
+	int synack = (v->tcp_flags & (SS_TCP_SYN | SS_TCP_ACK)) == (SS_TCP_SYN | SS_TCP_ACK);
+	struct ss_event ev = { .family = v->family, .sport = v->sport, .dport = v->dport };
+	struct hs_key k;
+	struct hs_flow *f;
+	uint32_t i = HS_NIL;
+	int a;
+
+	e->st.verdicts++;
+	if (v->family != 4 && v->family != 6)
+		return 0;
+	memcpy(ev.saddr, v->saddr, sizeof(ev.saddr));
+	memcpy(ev.daddr, v->daddr, sizeof(ev.daddr));
+	for (a = -1; a < nalt && i == HS_NIL; a++) {
+		ev.ifindex = a < 0 ? v->ifindex : alt[a];
+		if (a >= 0 && alt[a] == v->ifindex)
+			continue;
+		make_key(&ev, !synack, &k);
+		i = lookup(e, &k);
+		if (i != HS_NIL && !verdict_fits(flow_at(e, i), v, synack))
+			i = HS_NIL;
+	}
+	if (i == HS_NIL)
+		return 0;
+	f = flow_at(e, i);
+	/* The first of each kind: a retransmission dropped again says the same. */
+	if (v->kind == SS_VD_DROP && !f->drop_reason) {
+		f->drop_reason = v->reason + 1;
+		f->drop_packet = synack ? SS_EV_SYNACK : (v->tcp_flags & SS_TCP_SYN) ? SS_EV_SYN : SS_EV_ACK;
+		f->drop_dir = v->dir;
+	} else if (v->kind == SS_VD_RST && !f->rst_reason) {
+		f->rst_reason = v->reason + 1;
+	}
+	e->st.verdicts_joined++;
+	return 1;
+}
+
 /* ---- API ------------------------------------------------------------------ */
 
 struct hs_engine *hs_new(const struct hs_config *cfg, hs_emit_fn emit, void *arg)
@@ -796,6 +860,7 @@ struct hs_engine *hs_new(const struct hs_config *cfg, hs_emit_fn emit, void *arg
 		return NULL;
 	e->timeout_ns = cfg && cfg->timeout_ns ? cfg->timeout_ns : HS_DEFAULT_TIMEOUT_NS;
 	e->max_flows = cfg && cfg->max_flows ? cfg->max_flows : HS_DEFAULT_MAX_FLOWS;
+	e->hold = cfg && cfg->hold;
 	if (e->max_flows > HS_MAX_FLOWS_LIMIT)
 		e->max_flows = HS_MAX_FLOWS_LIMIT;
 	e->emit = emit;

@@ -56,6 +56,12 @@ struct hs_record {
 	int64_t synack_to_ack_us;         /* -1 when absent; from the latest
 					   * SYN-ACK sent before the ACK */
 	uint32_t syn_retrans, synack_retrans;
+	/* The kernel's verdicts joined to it (hs_verdict()): 0 for none, else
+	 * the reason's value + 1 (enum skb_drop_reason, enum sk_rst_reason);
+	 * which packet was dropped (SS_EV_SYN, SS_EV_SYNACK, SS_EV_ACK) and
+	 * in which direction (enum ss_dir). */
+	uint32_t drop_reason, rst_reason;
+	uint8_t drop_packet, drop_dir;
 	struct hs_side syn, synack;       /* valid when have_syn / have_synack */
 };
 
@@ -64,6 +70,10 @@ typedef void (*hs_emit_fn)(const struct hs_record *rec, void *arg);
 struct hs_config {
 	uint64_t timeout_ns;   /* default 10 s: from the attempt's first SYN */
 	uint32_t max_flows;    /* default 1,000,000 */
+	int hold;              /* every decided record waits until hs_advance()
+				* passes its decision, whole or not: the
+				* kernel's verdicts on it come by another way
+				* and a little later */
 };
 
 struct hs_stats {
@@ -86,6 +96,8 @@ struct hs_stats {
 	uint64_t syns_ignored;   /* SYNs that found no room */
 	uint64_t ack_events;     /* completing-ACK events fed */
 	uint64_t acks_ignored;   /* ACK events that fit no handshake */
+	uint64_t verdicts;       /* the kernel's verdicts fed */
+	uint64_t verdicts_joined;/* ... joined to a handshake */
 };
 
 struct hs_engine;
@@ -96,6 +108,10 @@ struct hs_engine *hs_new(const struct hs_config *cfg, hs_emit_fn emit, void *arg
  * it was ignored. May call the emit callback (which must not call back
  * into the engine). */
 int hs_feed(struct hs_engine *e, const struct ss_event *ev);
+/* One of the kernel's verdicts: joined to the handshake of its packet
+ * (on the interface it names, else on one of alt[0..nalt)). 1 when
+ * joined, 0 when no handshake in the table fits. */
+int hs_verdict(struct hs_engine *e, const struct ss_verdict *v, const uint32_t *alt, int nalt);
 /* Emit timeouts for every attempt whose deadline is <= now_ns. */
 void hs_advance(struct hs_engine *e, uint64_t now_ns);
 /* Emit every attempt still in the table as HS_OPEN, and empty it. (An

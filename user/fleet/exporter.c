@@ -48,8 +48,19 @@ struct exp_series {
 
 #define MAX_SERIES (2 * (SS_EXP_IFACES + 1))
 
+/* Failed handshakes by cause: the kernel's reasons, or the listener's
+ * queue, or none; a bounded set, the rest under "other". */
+#define EXP_CAUSES 64
+
+struct exp_cause {
+	char cause[40];
+	char from[16];                  /* "kernel", "listener queue", "none" */
+	uint64_t n;
+};
+
 struct exp_agg {
-	uint64_t causes[SS_CAUSE_MAX];  /* failed handshakes by likely cause */
+	int ncauses;
+	struct exp_cause causes[EXP_CAUSES + 1];
 	uint64_t cookies;               /* SYN-ACKs inferred to carry a cookie */
 	int nports;
 	uint16_t ports[SS_EXP_PORTS];
@@ -229,6 +240,29 @@ static void hist_add(struct exp_hist *h, int64_t us)
 	h->inf++;
 }
 
+static void count_cause(struct exp_agg *a, const char *cause, const char *from)
+{
+	int i;
+
+	for (i = 0; i < a->ncauses; i++)
+		if (!strcmp(a->causes[i].cause, cause) && !strcmp(a->causes[i].from, from)) {
+			a->causes[i].n++;
+			return;
+		}
+	if (a->ncauses == EXP_CAUSES) {
+		/* Past the bound: "other", the last row. */
+		i = EXP_CAUSES;
+		snprintf(a->causes[i].cause, sizeof(a->causes[i].cause), "other");
+		snprintf(a->causes[i].from, sizeof(a->causes[i].from), "other");
+		a->causes[i].n++;
+		return;
+	}
+	i = a->ncauses++;
+	snprintf(a->causes[i].cause, sizeof(a->causes[i].cause), "%s", cause);
+	snprintf(a->causes[i].from, sizeof(a->causes[i].from), "%s", from);
+	a->causes[i].n = 1;
+}
+
 void ss_exporter_record(struct ss_exporter *x, const struct hs_record *r, const struct ss_why *why)
 {
 	struct exp_series *s = series_of(x, (int)r->ifindex, r->family);
@@ -243,10 +277,9 @@ void ss_exporter_record(struct ss_exporter *x, const struct hs_record *r, const 
 	hist_add(&s->synack_ack, r->synack_to_ack_us);
 	s->syn_retrans += r->syn_retrans;
 	s->synack_retrans += r->synack_retrans;
-	/* whowhy's question: a SYN that got no answer at all. */
-	if (why && r->have_syn && !r->have_synack &&
-	    (r->outcome == HS_TIMEOUT || r->outcome == HS_OPEN) && why->cause < SS_CAUSE_MAX)
-		x->agg.causes[why->cause]++;
+	if (why && r->outcome != HS_ESTABLISHED)
+		count_cause(&x->agg, why->cause ? why->cause : "none",
+			    why->cause ? why->cause_from : "none");
 	if (why && why->synack_cookie)
 		x->agg.cookies++;
 }
@@ -281,6 +314,7 @@ int ss_exporter_publish(struct ss_exporter *x, const struct ss_exp_inputs *in, u
 	memcpy(p->ifaces, in->ifaces, (size_t)n * sizeof(*in->ifaces));
 	p->nifaces = n;
 	/* Only the series in use: the table is mostly empty. */
+	p->agg.ncauses = x->agg.ncauses;
 	memcpy(p->agg.causes, x->agg.causes, sizeof(p->agg.causes));
 	p->agg.cookies = x->agg.cookies;
 	p->agg.nports = x->agg.nports;
@@ -409,15 +443,23 @@ static void render_handshakes(const struct exp_snapshot *p, struct ss_prom *out)
 
 static void render_engine(const struct exp_snapshot *p, struct ss_prom *out)
 {
-	char labels[64];
+	char labels[192];
 	int c;
 
-	ss_prom_family(out, "synscope_failed_handshake_causes_total", "counter",
-		       "Handshakes whose SYN got no SYN-ACK, by the likely cause the namespace's TCP "
-		       "statistics point to (an inference; none: nothing moved).");
-	for (c = 0; c < SS_CAUSE_MAX; c++) {
-		snprintf(labels, sizeof(labels), "cause=\"%s\"", c ? ss_cause_name(c) : "none");
-		ss_prom_u64(out, "synscope_failed_handshake_causes_total", labels, p->agg.causes[c]);
+	ss_prom_family(out, "synscope_failed_handshakes_total", "counter",
+		       "Handshakes that did not complete, by cause: the kernel's drop or RST reason "
+		       "(from=\"kernel\", with CAP_PERFMON), the listener's accept queue seen full "
+		       "(from=\"listener queue\"), or none known.");
+	for (c = 0; c <= EXP_CAUSES; c++) {
+		const struct exp_cause *k = &p->agg.causes[c];
+		char cause[96], from[48];
+
+		if (c == EXP_CAUSES ? !k->n : c >= p->agg.ncauses)
+			continue;
+		ss_prom_escape(cause, sizeof(cause), k->cause);
+		ss_prom_escape(from, sizeof(from), k->from);
+		snprintf(labels, sizeof(labels), "cause=\"%s\",from=\"%s\"", cause, from);
+		ss_prom_u64(out, "synscope_failed_handshakes_total", labels, k->n);
 	}
 	ss_prom_family(out, "synscope_synack_cookies_total", "counter",
 		       "SYN-ACKs inferred to carry a SYN cookie (sent without a socket while the "

@@ -61,6 +61,7 @@ struct ss_cgroups {
 	struct cg_chunk *chunks;
 	uint64_t last_scan_ns;
 	uint64_t scans;
+	char why[160];    /* no mount: why, for the user */
 };
 
 /* ---- unit and container rules (pure) ------------------------------------ */
@@ -496,23 +497,57 @@ static int cg_find_mount_in(struct ss_cgroups *c, const char *mountinfo, const c
 	return err;
 }
 
+/* The parent of pid, from /proc/PID/status; 0 when unknown. */
+static pid_t cg_parent_of(pid_t pid)
+{
+	char path[64], line[128];
+	pid_t ppid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "PPid: %d", &ppid) == 1)
+			break;
+	fclose(f);
+	return ppid;
+}
+
+/* Our ancestors, nearest first, then init: at most max. */
+static unsigned int cg_ancestors(pid_t *pids, unsigned int max)
+{
+	pid_t p = getppid();
+	unsigned int n = 0;
+
+	while (p > 1 && n + 1 < max) {
+		pids[n++] = p;
+		p = cg_parent_of(p);
+	}
+	pids[n++] = 1;
+	return n;
+}
+
+#define CG_ANCESTORS_MAX 32
+
 /* Our own mounts first. `ip netns exec` gives its command a /sys of the
- * namespace's, with no cgroup mounts on it: then the hierarchy as our
- * parent (usually the shell in the original mount namespace) or init
- * sees it, through /proc/PID/root, opened once and reached by its fd. */
+ * namespace's, with no cgroup mounts on it, and whatever it starts (sh -c,
+ * timeout, setpriv) inherits that view: then the hierarchy as the nearest
+ * ancestor that has it (the shell that ran ip netns exec) or init sees it,
+ * through /proc/PID/root, opened once and reached by its fd. */
 static int cg_find_mount(struct ss_cgroups *c)
 {
-	pid_t pids[2] = { getppid(), 1 };
-	unsigned int i;
+	pid_t pids[CG_ANCESTORS_MAX];
+	unsigned int i, n;
 
 	if (cg_find_mount_in(c, CG_MOUNTINFO, ""))
 		return -1;
-	for (i = 0; !c->mount && i < 2; i++) {
+	n = c->mount ? 0 : cg_ancestors(pids, CG_ANCESTORS_MAX);
+	for (i = 0; !c->mount && i < n; i++) {
 		char info[64], root[32], *at = NULL;
 		int fd;
 
-		if (pids[i] <= 0)
-			continue;
 		snprintf(info, sizeof(info), "/proc/%d/mountinfo", (int)pids[i]);
 		snprintf(root, sizeof(root), "/proc/%d/root", (int)pids[i]);
 		free(c->mount_root);
@@ -527,6 +562,13 @@ static int cg_find_mount(struct ss_cgroups *c)
 		free(at);
 		at = NULL;
 		if (fd < 0 || asprintf(&at, "/proc/self/fd/%d", fd) < 0) {
+			/* The first one out of reach says why: an ancestor with
+			 * more capabilities than ours needs CAP_SYS_PTRACE. */
+			if (fd < 0 && !c->why[0])
+				snprintf(c->why, sizeof(c->why),
+					 "none in this mount namespace, and %s is out of reach: %s%s",
+					 root, strerror(errno),
+					 errno == EACCES || errno == EPERM ? " (needs CAP_SYS_PTRACE)" : "");
 			if (fd >= 0)
 				close(fd);
 			free(c->mount);
@@ -551,6 +593,10 @@ struct ss_cgroups *ss_cgroups_open(void)
 	c->mask = CG_TABLE_INITIAL - 1;
 	if (!c->slots || cg_find_mount(c))
 		goto fail;
+	if (!c->mount && !c->why[0])
+		snprintf(c->why, sizeof(c->why), "none in %s nor in an ancestor's", CG_MOUNTINFO);
+	if (c->mount)
+		c->why[0] = '\0';
 	if (!c->mount) {
 		free(c->mount_root);
 		c->mount_root = NULL;
@@ -564,6 +610,11 @@ fail:
 const char *ss_cgroups_mount(const struct ss_cgroups *c)
 {
 	return c->mount;
+}
+
+const char *ss_cgroups_unreachable(const struct ss_cgroups *c)
+{
+	return c->mount ? NULL : c->why;
 }
 
 void ss_cgroups_close(struct ss_cgroups *c)
@@ -622,7 +673,7 @@ int ss_cgroups_resolve(struct ss_cgroups *c, const char *path, uint64_t *id, int
 		return -1;
 	}
 	if (!c->mount) {
-		snprintf(err, n, "%s: no cgroup2 file system is mounted (none in %s)", path, CG_MOUNTINFO);
+		snprintf(err, n, "%s: no cgroup2 file system: %s", path, c->why);
 		return -1;
 	}
 	if (path[0] == '/' && cg_under(path, c->mount)) {

@@ -20,6 +20,8 @@ struct ss_cgroups;
 struct ss_cgroups *ss_cgroups_open(void);
 /* The mount point, NULL when there is no cgroup2 mount. */
 const char *ss_cgroups_mount(const struct ss_cgroups *c);
+/* NULL when the mount was found, else why not, one line for the user. */
+const char *ss_cgroups_unreachable(const struct ss_cgroups *c);
 
 /* The cgroup's path relative to the cgroup2 root ("/" for the root,
  * "/system.slice/nginx.service"), NULL when unknown (0, gone before it was

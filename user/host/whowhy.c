@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Who and why (whowhy.h): cgroup lookups and the namespace's TCP
- * statistics, sampled into a ring that reaches back past --timeout. */
+/* Who and why (whowhy.h): cgroup lookups, the kernel's verdicts by name,
+ * the listeners' queues, and the namespace's TCP statistics sampled into
+ * a ring that reaches back past --timeout (for the SYN-cookie inference
+ * and the summary). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "host/cgroup.h"
+#include "host/listenq.h"
+#include "host/reasons.h"
 #include "synscope.h"
 #include "host/whowhy.h"
 
@@ -30,27 +34,35 @@ struct ww_sample {
 
 struct ss_whowhy {
 	struct ss_cgroups *cg;             /* NULL: no cgroup lookups */
-	struct ss_tcpstat_reader *tcp;     /* NULL: no causes */
+	struct ss_tcpstat_reader *tcp;     /* NULL: no statistics */
+	const struct ss_reasons *reasons;  /* NULL: no kernel verdicts */
+	struct ss_listenq *lq;             /* NULL: no listener queues */
 	int causes;                        /* samples are kept */
 	uint64_t period_ns;
 	struct ww_sample *ring;
 	uint32_t head, n;                  /* next slot, samples held */
 	struct ww_sample first;            /* the run's first sample */
 	int have_first;
-	char cause_basis[160], cookie_basis[224];
+	char cookie_basis[224];
+	char reason_buf[2][32];            /* a reason the kernel has no name for */
 };
 
-struct ss_whowhy *ss_whowhy_new(int cgroups, struct ss_tcpstat_reader *tcp, uint64_t timeout_ns)
+struct ss_whowhy *ss_whowhy_new(const struct ss_whowhy_config *c)
 {
 	struct ss_whowhy *w = calloc(1, sizeof(*w));
-	uint64_t reach = timeout_ns + WW_REACH_SLACK_NS;
+	uint64_t reach = c->timeout_ns + WW_REACH_SLACK_NS;
+	char err[128];
 
 	if (!w)
 		return NULL;
-	if (cgroups && !(w->cg = ss_cgroups_open()))
+	if (c->cgroups && !(w->cg = ss_cgroups_open()))
 		goto fail;
-	w->tcp = tcp;
-	w->causes = tcp != NULL;
+	w->tcp = c->tcp;
+	w->causes = c->tcp != NULL;
+	w->reasons = c->reasons;
+	/* Without sock_diag, no queue is known: nothing said of one. */
+	if (c->listeners)
+		w->lq = ss_listenq_new(reach, err, sizeof(err));
 	if (!(w->ring = calloc(WW_SAMPLES, sizeof(*w->ring))))
 		goto fail;
 	/* Half the ring covers the reach, so a window is never cut short. */
@@ -68,6 +80,7 @@ void ss_whowhy_free(struct ss_whowhy *w)
 	if (!w)
 		return;
 	ss_cgroups_close(w->cg);
+	ss_listenq_free(w->lq);
 	free(w->ring);
 	free(w);
 }
@@ -109,7 +122,10 @@ void ss_whowhy_add_sample(struct ss_whowhy *w, uint64_t ts_ns, const struct ss_t
 
 void ss_whowhy_sample(struct ss_whowhy *w, uint64_t now_ns, int force)
 {
-	if (!w || !w->causes)
+	if (!w)
+		return;
+	ss_listenq_sample(w->lq, now_ns, force);
+	if (!w->causes)
 		return;
 	if (!force && w->n && now_ns - sample_at(w, w->n - 1)->ts < w->period_ns)
 		return;
@@ -178,23 +194,6 @@ static int basis(const struct ss_tcpstat *a, const struct ss_tcpstat *b, const i
 	return k;
 }
 
-enum ss_cause ss_cause_of(const struct ss_tcpstat *a, const struct ss_tcpstat *b, char *buf, size_t n)
-{
-	static const int accept_q[] = { SS_TS_LISTEN_OVERFLOWS, SS_TS_LISTEN_DROPS };
-	static const int cookies[] = { SS_TS_SYNCOOKIES_SENT, SS_TS_REQQ_FULL_DO_COOKIES };
-	static const int syn_q[] = { SS_TS_REQQ_FULL_DROP };
-
-	if (n)
-		buf[0] = '\0';
-	if (basis(a, b, accept_q, 2, buf, n))
-		return SS_CAUSE_ACCEPT_QUEUE;
-	if (basis(a, b, cookies, 2, buf, n))
-		return SS_CAUSE_SYN_COOKIES;
-	if (basis(a, b, syn_q, 1, buf, n))
-		return SS_CAUSE_SYN_QUEUE;
-	return SS_CAUSE_NONE;
-}
-
 /* What the options say about a cookie: Linux keeps SACK and window scale
  * in a cookie only inside the timestamp, so a SYN without timestamps gets
  * a SYN-ACK with MSS alone. */
@@ -214,6 +213,68 @@ static void cookie_options(const struct hs_record *r, char *buf, size_t n)
 			 "window scale");
 }
 
+/* A reason's name, or its number when the kernel's BTF has none. */
+static const char *reason(struct ss_whowhy *w, int kind, uint32_t plus1)
+{
+	const char *s = ss_reason_name(w->reasons, kind, plus1 - 1);
+	char *b = w->reason_buf[kind == SS_VD_RST];
+
+	if (s)
+		return s;
+	snprintf(b, sizeof(w->reason_buf[0]), "%u", plus1 - 1);
+	return b;
+}
+
+/* The kernel's verdicts on the record's packets: the drop, the RST. The
+ * cause is the drop's reason, else the RST's for a handshake refused or
+ * reset: a verdict, from the kernel itself. */
+static void why_verdict(struct ss_whowhy *w, const struct hs_record *r, struct ss_why *out)
+{
+	static const char *const packets[] = {
+		[SS_EV_SYN] = "syn", [SS_EV_SYNACK] = "syn-ack", [SS_EV_ACK] = "ack",
+	};
+
+	if (!w->reasons)
+		return;
+	if (r->drop_reason) {
+		out->drop_reason = reason(w, SS_VD_DROP, r->drop_reason);
+		out->drop_packet = r->drop_packet <= SS_EV_ACK && packets[r->drop_packet] ?
+				   packets[r->drop_packet] : "?";
+		out->drop_dir = r->drop_dir == SS_DIR_OUT ? "out" : "in";
+		out->cause = out->drop_reason;
+		out->cause_from = "kernel";
+	}
+	if (r->rst_reason) {
+		out->rst_reason = reason(w, SS_VD_RST, r->rst_reason);
+		if (!out->cause && (r->outcome == HS_REFUSED || r->outcome == HS_RESET)) {
+			out->cause = out->rst_reason;
+			out->cause_from = "kernel";
+		}
+	}
+}
+
+/* The server's listener, for a handshake that failed (or whose completing
+ * ACK the kernel dropped): its accept queue at its longest while the
+ * handshake waited. Full (more waiting than the backlog: the kernel's own
+ * test) and no answer to the SYN, no other verdict: that is the cause. */
+static void why_queue(struct ss_whowhy *w, const struct hs_record *r, struct ss_why *out)
+{
+	uint64_t from = r->have_syn ? r->syn_ts : r->have_synack ? r->synack_ts : r->end_ts;
+	uint64_t to = r->end_ts ? r->end_ts : now_mono();
+
+	if (!w->lq || (r->outcome == HS_ESTABLISHED && !r->drop_reason))
+		return;
+	if (ss_listenq_at(w->lq, r->family, r->server, r->server_port, from, to, &out->queue_len,
+			  &out->queue_backlog))
+		return;
+	out->have_queue = 1;
+	if (!out->cause && !r->have_synack && (r->outcome == HS_TIMEOUT || r->outcome == HS_OPEN) &&
+	    out->queue_len > out->queue_backlog) {
+		out->cause = "accept queue full";
+		out->cause_from = "listener queue";
+	}
+}
+
 void ss_whowhy_explain(struct ss_whowhy *w, const struct hs_record *r, struct ss_why *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -231,19 +292,11 @@ void ss_whowhy_explain(struct ss_whowhy *w, const struct hs_record *r, struct ss
 			out->server_unit = ss_cgroups_unit(w->cg, out->server_cgroup_id);
 		}
 	}
+	why_verdict(w, r, out);
+	why_queue(w, r, out);
 	if (!w->causes || !w->n)
 		return;
-	/* A SYN that got no SYN-ACK, and no answer at all: a refused one got
-	 * a RST, an established one was answered (its SYN-ACK unseen). */
-	if (r->have_syn && !r->have_synack &&
-	    (r->outcome == HS_TIMEOUT || r->outcome == HS_OPEN)) {
-		uint64_t end = r->end_ts ? r->end_ts : now_mono();
-
-		out->cause = ss_cause_of(&sample_before(w, r->syn_ts)->s, &sample_after(w, end)->s,
-					 w->cause_basis, sizeof(w->cause_basis));
-		if (out->cause)
-			out->cause_basis = w->cause_basis;
-	} else if (r->have_synack && r->synack.dir == SS_DIR_OUT && !r->synack.cgroup_id) {
+	if (r->have_synack && r->synack.dir == SS_DIR_OUT && !r->synack.cgroup_id) {
 		static const int sent[] = { SS_TS_SYNCOOKIES_SENT };
 		const struct ww_sample *a = sample_before(w, r->synack_ts);
 		const struct ww_sample *b = sample_after(w, r->synack_ts);
@@ -266,6 +319,11 @@ int ss_whowhy_totals(const struct ss_whowhy *w, struct ss_tcpstat *first, struct
 	*first = w->first.s;
 	*last = sample_at(w, w->n - 1)->s;
 	return 0;
+}
+
+const char *ss_whowhy_cgroups_off(const struct ss_whowhy *w)
+{
+	return w->cg ? ss_cgroups_unreachable(w->cg) : NULL;
 }
 
 void ss_whowhy_summary(const struct ss_whowhy *w, FILE *f)

@@ -9,13 +9,12 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <linux/inet_diag.h>
-#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
-#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <bpf/bpf.h>
 #include "live/cgfilter.h"
 #include "host/cgroup.h"
+#include "host/sockdiag.h"
 #include "synscope.h"
 
 /* TCP_TIME_WAIT and TCP_NEW_SYN_RECV: no cgroup (not full sockets). */
@@ -92,45 +91,24 @@ static void one_socket(struct ss_cgfilter *f, const struct inet_diag_msg *m, siz
 	}
 }
 
+struct one_ctx {
+	struct ss_cgfilter *f;
+	uint64_t now;
+};
+
+static void on_socket(void *arg, const struct inet_diag_msg *m, size_t len)
+{
+	struct one_ctx *c = arg;
+
+	one_socket(c->f, m, len, c->now);
+}
+
 static int dump(struct ss_cgfilter *f, int family, uint64_t now)
 {
-	struct {
-		struct nlmsghdr h;
-		struct inet_diag_req_v2 r;
-	} req = {
-		.h = { .nlmsg_len = sizeof(req), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-		.r = { .sdiag_family = (uint8_t)family, .sdiag_protocol = IPPROTO_TCP,
-		       .idiag_states = CGF_STATES },
-	};
-	char buf[32768] __attribute__((aligned(4)));
-	ssize_t len;
+	struct one_ctx c = { .f = f, .now = now };
 
-	if (send(f->nl, &req, sizeof(req), 0) < 0)
-		return -errno;
-	for (;;) {
-		struct nlmsghdr *h;
-
-		len = recv(f->nl, buf, sizeof(buf), 0);
-		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (len == 0)
-			return -EIO;
-		for (h = (void *)buf; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-
-				return e->error ? e->error : -EIO;
-			}
-			if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
-				one_socket(f, NLMSG_DATA(h), h->nlmsg_len - NLMSG_HDRLEN, now);
-		}
-	}
+	/* The cgroup id comes with every socket on this kernel's sock_diag. */
+	return ss_sockdiag_dump(f->nl, family, CGF_STATES, 0, on_socket, &c);
 }
 
 /* Entries neither a dump nor the kernel renewed lately: sockets gone. */
@@ -180,9 +158,9 @@ struct ss_cgfilter *ss_cgfilter_new(uint64_t id, int map_fd, char *err, size_t n
 		snprintf(err, n, "--cgroup: out of memory");
 		goto fail;
 	}
-	f->nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	f->nl = ss_sockdiag_open();
 	if (f->nl < 0) {
-		snprintf(err, n, "--cgroup: sock_diag: %s", strerror(errno));
+		snprintf(err, n, "--cgroup: sock_diag: %s", strerror(-f->nl));
 		goto fail;
 	}
 	e = refresh(f, mono_ns());

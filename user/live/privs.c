@@ -10,8 +10,10 @@
  *                                    when kernel.unprivileged_bpf_disabled
  *   closing links (detach)           nothing
  *   removing classic tc filters      CAP_NET_ADMIN
- * CAP_PERFMON is never needed: the programs are written for the verifier's
- * unprivileged rules (see bpf/parse.h).
+ *   the kernel's verdicts            CAP_PERFMON (tracepoint programs),
+ *                                    optional: without it, none
+ * The packet programs never need CAP_PERFMON: they are written for the
+ * verifier's unprivileged rules (see bpf/parse.h).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -24,6 +26,9 @@
 #include "cli/options.h"
 #include "live/privs.h"
 
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
 #ifndef CAP_BPF
 #define CAP_BPF 39
 #endif
@@ -128,6 +133,21 @@ int ss_privs_check(char *err, size_t n)
 		       no_bpf ? "CAP_BPF" : "", no_bpf && no_net ? " and " : "",
 		       no_net ? "CAP_NET_ADMIN" : "", no_bpf && no_net ? "them" : "it",
 		       self_path(path, sizeof(path)));
+}
+
+int ss_privs_perfmon(void)
+{
+	struct caps c;
+
+	if (caps_get(&c))
+		return 0;
+	/* Permitted but not effective: raise it. */
+	if ((c.prm & BIT(CAP_PERFMON)) && !(c.eff & BIT(CAP_PERFMON))) {
+		c.eff |= BIT(CAP_PERFMON);
+		caps_set(&c);
+		caps_get(&c);
+	}
+	return (c.eff & (BIT(CAP_PERFMON) | BIT(CAP_SYS_ADMIN))) != 0;
 }
 
 /* Ambient and bounding sets, then no_new_privs: nothing can come back,

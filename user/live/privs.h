@@ -15,6 +15,10 @@
  */
 int ss_privs_check(char *err, size_t n);
 
+/* May the kernel's verdicts (tracepoint programs) be loaded: CAP_PERFMON
+ * (or CAP_SYS_ADMIN) effective, raised when only permitted? 1 or 0. */
+int ss_privs_perfmon(void);
+
 /*
  * Keep only what is still needed, then set no_new_privs. CAP_NET_ADMIN is
  * kept when keep_net_admin (classic tc filters are removed by netlink at

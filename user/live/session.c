@@ -8,12 +8,14 @@
 #include "engine/handshake.h"
 #include "fleet/exporter.h"
 #include "live/fleet.h"
+#include "host/reasons.h"
 #include "host/tcpstat.h"
 #include "host/whowhy.h"
 #include "live/loader.h"
 #include "live/ring.h"
 #include "live/session.h"
 #include "live/top_maps.h"
+#include "live/verdict.h"
 #include "out/fmt.h"
 #include "out/pcap_write.h"
 
@@ -24,6 +26,10 @@
 #define SS_POLL_IDLE_US 10000
 /* What the trace waits for late events before timing a handshake out. */
 #define SS_LATE_NS (200ull * 1000000)
+/* Verdicts waiting for the events they may concern: read in one loop,
+ * given to the sink after the next loop's drain (a packet's event is in
+ * its ring before the kernel can drop the packet). */
+#define SS_VERDICTS_HELD 4096
 /* How often a lost interface is looked for. */
 #define SS_IFACE_CHECK_NS 1000000000ull
 /* The end: drain rounds until the ring is empty and the counters read
@@ -39,6 +45,10 @@ struct ss_session {
 	struct ss_ring ring;
 	struct ss_fleet fleet;
 	struct ss_top_maps *maps;       /* top: the kernel's flood maps */
+	struct ss_verdicts *vd;         /* the kernel's verdicts, or NULL */
+	struct ss_reasons *reasons;     /* ... their names */
+	struct ss_verdict held[SS_VERDICTS_HELD];
+	int nheld;
 	struct ss_pcap_writer *pw;      /* -w */
 	char title[512];
 	uint64_t uncopied;              /* -w: events whose packet the kernel
@@ -79,6 +89,54 @@ static int flood_sources(struct ss_source *src, struct flood_source *out, int ma
 	struct ss_session *s = src->impl;
 
 	return ss_top_maps_sources(s->maps, out, max);
+}
+
+static int ifindexes(struct ss_source *src, uint32_t *out, int max)
+{
+	struct ss_session *s = src->impl;
+	int i, j, n = 0;
+
+	for (i = 0; i < s->l.natt && n < max; i++) {
+		for (j = 0; j < n && out[j] != (uint32_t)s->l.att[i].ifindex; j++)
+			;
+		if (j == n)
+			out[n++] = (uint32_t)s->l.att[i].ifindex;
+	}
+	return n;
+}
+
+static void hold_verdict(void *arg, const struct ss_verdict *v)
+{
+	struct ss_session *s = arg;
+
+	/* Full: the oldest held go to the sink now. */
+	if (s->nheld == SS_VERDICTS_HELD) {
+		int i;
+
+		for (i = 0; i < s->nheld; i++)
+			s->sink->verdict(s->sink->ctx, &s->held[i]);
+		s->nheld = 0;
+	}
+	s->held[s->nheld++] = *v;
+}
+
+/* The verdicts held since the last loop to the sink, then the new ones
+ * held (all given when last: the events are all read). */
+static void pass_verdicts(struct ss_session *s, int last)
+{
+	int i;
+
+	if (!s->vd)
+		return;
+	for (i = 0; i < s->nheld; i++)
+		s->sink->verdict(s->sink->ctx, &s->held[i]);
+	s->nheld = 0;
+	ss_verdicts_consume(s->vd, hold_verdict, s);
+	if (last) {
+		for (i = 0; i < s->nheld; i++)
+			s->sink->verdict(s->sink->ctx, &s->held[i]);
+		s->nheld = 0;
+	}
 }
 
 /* One event, read in place: its slot stays ours until the drain publishes
@@ -122,6 +180,7 @@ static void settle(struct ss_session *s)
 	int i;
 
 	ss_loader_detach(&s->l);
+	ss_verdicts_detach(s->vd);
 	ss_loader_counters(&s->l, s->final);
 	for (i = 0; i < SS_SETTLE_ROUNDS; i++) {
 		long n = ss_ring_consume(&s->ring, on_event, s);
@@ -133,6 +192,7 @@ static void settle(struct ss_session *s)
 		memcpy(s->final, again, sizeof(again));
 		usleep(SS_SETTLE_SLEEP_US);
 	}
+	pass_verdicts(s, 1);
 	s->detached = 1;
 }
 
@@ -150,6 +210,7 @@ static const char *trace(struct ss_session *s, volatile sig_atomic_t *stop)
 		/* A signal ends the sleep early. */
 		usleep(n ? SS_POLL_BUSY_US : SS_POLL_IDLE_US);
 		n = ss_ring_consume(&s->ring, on_event, s);
+		pass_verdicts(s, 0);
 		now = s->src.clock = ss_now_ns(CLOCK_MONOTONIC);
 		ss_loader_watch(&s->l, now);
 		ss_whowhy_sample(s->src.ww, now, 0);
@@ -178,14 +239,14 @@ int ss_session_run(const struct ss_options *o, struct ss_sink *sink, volatile si
 {
 	struct ss_session s = { .sink = sink };
 	const char *lost = NULL;
-	char err[256];
+	char err[256], vd_off[256] = "";
 	int ret = 1, traced = 0, ring_open = 0;
 	long e;
 
 	s.src = (struct ss_source){
 		.o = o, .live = 1, .late_ns = SS_LATE_NS, .counters = counters,
 		.half_open = half_open, .flood_targets = flood_targets,
-		.flood_sources = flood_sources, .impl = &s,
+		.flood_sources = flood_sources, .ifindexes = ifindexes, .impl = &s,
 		.utc_offset = (int64_t)(ss_now_ns(CLOCK_REALTIME) - ss_now_ns(CLOCK_MONOTONIC)),
 	};
 	/* -w first: a file that cannot be written fails before anything is
@@ -197,6 +258,16 @@ int ss_session_run(const struct ss_options *o, struct ss_sink *sink, volatile si
 			return 1;
 		}
 	}
+	/* The kernel's verdicts, with CAP_PERFMON: loaded first, while every
+	 * capability is there. Without them, said once. */
+	s.vd = ss_verdicts_open(o->verbose, err, sizeof(err));
+	if (s.vd && !(s.reasons = ss_reasons_load(err, sizeof(err)))) {
+		ss_verdicts_close(s.vd);
+		s.vd = NULL;
+	}
+	if (!s.vd)
+		snprintf(vd_off, sizeof(vd_off), "%s", err);
+	s.src.verdicts = s.vd != NULL;
 	if (sink->start(sink->ctx, &s.src) || ss_fleet_start(&s.fleet, o))
 		goto out;
 	s.src.exp = s.fleet.exp;
@@ -205,7 +276,13 @@ int ss_session_run(const struct ss_options *o, struct ss_sink *sink, volatile si
 	if (!s.src.tcp)
 		fprintf(stderr, "synscope: %s: %s\n", o->top ? "no TCP statistics" : "no failure causes",
 			err);
-	s.src.ww = ss_whowhy_new(!o->top, s.src.tcp, o->timeout_ns);
+	{
+		struct ss_whowhy_config wc = { .cgroups = !o->top, .tcp = s.src.tcp,
+					       .reasons = s.reasons, .listeners = 1,
+					       .timeout_ns = o->timeout_ns };
+
+		s.src.ww = ss_whowhy_new(&wc);
+	}
 	if (!s.src.ww) {
 		fprintf(stderr, "synscope: out of memory\n");
 		goto out;
@@ -234,6 +311,13 @@ int ss_session_run(const struct ss_options *o, struct ss_sink *sink, volatile si
 		goto out;
 	ss_loader_describe(&s.l, s.title, sizeof(s.title));
 	s.src.title = s.title;
+	/* What is off, said once, only once tracing (an error stays one line). */
+	if (!s.vd)
+		fprintf(stderr, "synscope: no kernel verdicts (%s): causes come from the listeners' "
+			"queues only\n", vd_off);
+	if (ss_whowhy_cgroups_off(s.src.ww))
+		fprintf(stderr, "synscope: no cgroup paths (%s): cgroups print as their ids\n",
+			ss_whowhy_cgroups_off(s.src.ww));
 	fprintf(stderr, "synscope: tracing %s (Ctrl-C to stop)\n", s.title);
 	ss_whowhy_sample(s.src.ww, ss_now_ns(CLOCK_MONOTONIC), 1);
 	if (sink->tick(sink->ctx, &s.src, ss_now_ns(CLOCK_MONOTONIC)) == 0) {
@@ -252,6 +336,14 @@ out:
 		publish(&s, ss_now_ns(CLOCK_MONOTONIC), 1);
 		ss_whowhy_sample(s.src.ww, ss_now_ns(CLOCK_MONOTONIC), 1);
 		ss_whowhy_summary(s.src.ww, stderr);
+		if (s.vd) {
+			uint64_t vc[SS_VD_C_MAX];
+
+			if (ss_verdicts_counters(s.vd, vc) == 0)
+				fprintf(stderr, "synscope: kernel verdicts: %lu on handshake packets "
+					"(%lu lost, ring full)\n", (unsigned long)vc[SS_VD_C_EVENTS],
+					(unsigned long)vc[SS_VD_C_LOST]);
+		}
 		if (s.uncopied)
 			fprintf(stderr, "synscope: %lu handshake packets could not be copied (not in %s)\n",
 				(unsigned long)s.uncopied, o->write_file);
@@ -265,6 +357,8 @@ out:
 	if (ring_open)
 		ss_ring_close(&s.ring);
 	ss_top_maps_free(s.maps);
+	ss_verdicts_close(s.vd);
+	ss_reasons_free(s.reasons);
 	ss_fleet_stop(&s.fleet);
 	ss_whowhy_free(s.src.ww);
 	ss_tcpstat_close(s.src.tcp);

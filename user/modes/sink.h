@@ -39,6 +39,9 @@ struct ss_source {
 	 * times out only what is older (live: a poll period and then some;
 	 * offline: 0, events come in capture order). */
 	uint64_t late_ns;
+	/* Live: the kernel's verdicts come (sink->verdict), so a decided
+	 * record waits for them (late_ns). */
+	int verdicts;
 	/* Live: who and why (cgroups, causes), the namespace's TCP
 	 * statistics, --metrics' exporter. NULL where there is none. */
 	struct ss_whowhy *ww;
@@ -55,6 +58,8 @@ struct ss_source {
 	 * many it wrote, or -errno. */
 	int (*flood_targets)(struct ss_source *src, struct flood_target *out, int max);
 	int (*flood_sources)(struct ss_source *src, struct flood_source *out, int max);
+	/* The interfaces traced: where a verdict that names none may belong. */
+	int (*ifindexes)(struct ss_source *src, uint32_t *out, int max);
 	void *impl;
 };
 
@@ -66,6 +71,9 @@ struct ss_sink {
 	/* One event; a SYN or SYN-ACK is the struct ss_event of a struct
 	 * ss_event_syn. */
 	void (*event)(void *ctx, const struct ss_event *ev);
+	/* One of the kernel's verdicts (live, with CAP_PERFMON), after the
+	 * events it may concern. */
+	void (*verdict)(void *ctx, const struct ss_verdict *v);
 	/* The source's clock moved to now_ns (live: after each drain;
 	 * offline: before a later record). Nonzero: stop (-c reached, the
 	 * output's reader gone). */

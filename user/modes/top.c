@@ -61,6 +61,11 @@ static void event(void *ctx, const struct ss_event *ev)
 	ss_trace_event(((struct top *)ctx)->trace, ev);
 }
 
+static void verdict(void *ctx, const struct ss_verdict *v)
+{
+	ss_trace_verdict(((struct top *)ctx)->trace, v);
+}
+
 static void interval_tcp(struct top *t, struct ss_source *src, struct flood_interval *iv)
 {
 	struct ss_tcpstat now;
@@ -242,7 +247,7 @@ int ss_top_sink(const struct ss_options *o, struct ss_sink *sink)
 		t->period = 1;
 	t->alerts.syn_rate = o->alert_syn_rate;
 	t->alerts.incomplete_pct = o->alert_incomplete;
-	*sink = (struct ss_sink){ .ctx = t, .start = start, .event = event, .tick = tick,
+	*sink = (struct ss_sink){ .ctx = t, .start = start, .event = event, .verdict = verdict, .tick = tick,
 				  .end = end, .figures = figures, .free = sink_free };
 	return 0;
 }

@@ -63,7 +63,8 @@ static int start(void *ctx, struct ss_source *src)
 	struct ss_trace *t = ctx;
 	const struct ss_options *o = t->o;
 	int fd = ss_pw_records_fd(o->write_file);
-	struct hs_config cfg = { .timeout_ns = o->timeout_ns, .max_flows = o->max_flows };
+	struct hs_config cfg = { .timeout_ns = o->timeout_ns, .max_flows = o->max_flows,
+				 .hold = src->verdicts };
 	char err[256];
 
 	t->src = src;
@@ -109,6 +110,19 @@ void ss_trace_event(struct ss_trace *t, const struct ss_event *ev)
 static void event(void *ctx, const struct ss_event *ev)
 {
 	ss_trace_event(ctx, ev);
+}
+
+void ss_trace_verdict(struct ss_trace *t, const struct ss_verdict *v)
+{
+	uint32_t alt[16];
+	int n = t->src->ifindexes ? t->src->ifindexes(t->src, alt, 16) : 0;
+
+	hs_verdict(t->eng, v, alt, n);
+}
+
+static void verdict(void *ctx, const struct ss_verdict *v)
+{
+	ss_trace_verdict(ctx, v);
 }
 
 int ss_trace_tick(struct ss_trace *t, uint64_t now_ns)
@@ -217,7 +231,7 @@ int ss_trace_sink(const struct ss_options *o, struct ss_sink *sink)
 		fprintf(stderr, "synscope: out of memory\n");
 		return -1;
 	}
-	*sink = (struct ss_sink){ .ctx = t, .start = start, .event = event, .tick = tick,
+	*sink = (struct ss_sink){ .ctx = t, .start = start, .event = event, .verdict = verdict, .tick = tick,
 				  .end = end, .figures = figures, .free = sink_free };
 	return 0;
 }

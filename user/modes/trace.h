@@ -19,6 +19,7 @@ void ss_trace_free(struct ss_trace *t);
 /* The sink's parts (sink.h). summary: write the exit summary. */
 int ss_trace_start(struct ss_trace *t, struct ss_source *src);
 void ss_trace_event(struct ss_trace *t, const struct ss_event *ev);
+void ss_trace_verdict(struct ss_trace *t, const struct ss_verdict *v);
 int ss_trace_tick(struct ss_trace *t, uint64_t now_ns);
 int ss_trace_end(struct ss_trace *t, int summary);
 int ss_trace_figures(const struct ss_trace *t, struct hs_stats *st,

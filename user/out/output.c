@@ -353,12 +353,24 @@ static void json_cgroup(struct ss_wbuf *w, int server, uint64_t id, const char *
  * have them, offline records none, so -r output is unchanged. */
 static void json_why(struct ss_wbuf *w, const struct ss_why *y)
 {
+	char q[32];
+
 	json_cgroup(w, 0, y->client_cgroup_id, y->client_cgroup, y->client_unit);
 	json_cgroup(w, 1, y->server_cgroup_id, y->server_cgroup, y->server_unit);
-	if (ss_cause_name(y->cause)) {
-		json_kv(w, "cause", ss_cause_name(y->cause));
-		if (y->cause_basis)
-			json_kv(w, "cause_basis", y->cause_basis);
+	if (y->cause) {
+		json_kv(w, "cause", y->cause);
+		json_kv(w, "cause_from", y->cause_from);
+	}
+	if (y->drop_reason) {
+		json_kv(w, "drop_reason", y->drop_reason);
+		json_kv(w, "drop_packet", y->drop_packet);
+		json_kv(w, "drop_dir", y->drop_dir);
+	}
+	if (y->rst_reason)
+		json_kv(w, "rst_reason", y->rst_reason);
+	if (y->have_queue) {
+		snprintf(q, sizeof(q), "%u/%u", y->queue_len, y->queue_backlog);
+		json_kv(w, "accept_queue", q);
 	}
 	if (y->synack_cookie) {
 		wb_lit(w, ",\"synack_cookie\":true");
@@ -391,16 +403,41 @@ static void text_cgroup(struct ss_wbuf *w, const char *label, uint64_t id, const
 
 static void text_why(struct ss_wbuf *w, const struct ss_why *y)
 {
+	int queue_cause = y->cause && y->cause_from && !strcmp(y->cause_from, "listener queue");
+
 	text_cgroup(w, "client-cgroup", y->client_cgroup_id, y->client_cgroup, y->client_unit);
 	text_cgroup(w, "server-cgroup", y->server_cgroup_id, y->server_cgroup, y->server_unit);
-	if (ss_cause_name(y->cause)) {
+	/* "cause NETFILTER_DROP (kernel: syn in)", "cause NO_SOCKET (kernel:
+	 * rst)", "cause accept queue full (listener queue 2/1)" */
+	if (y->cause) {
 		wb_lit(w, "  cause ");
-		wb_str(w, ss_cause_name(y->cause));
-		if (y->cause_basis) {
-			wb_lit(w, " (");
-			wb_mem(w, y->cause_basis, strnlen(y->cause_basis, 4096));
-			wb_char(w, ')');
+		wb_str(w, y->cause);
+		wb_lit(w, " (");
+		wb_str(w, y->cause_from);
+		if (y->cause == y->drop_reason) {
+			wb_lit(w, ": ");
+			wb_str(w, y->drop_packet);
+			wb_char(w, ' ');
+			wb_str(w, y->drop_dir);
+		} else if (y->cause == y->rst_reason) {
+			wb_lit(w, ": rst");
+		} else if (queue_cause) {
+			wb_char(w, ' ');
+			wb_u64(w, y->queue_len);
+			wb_char(w, '/');
+			wb_u64(w, y->queue_backlog);
 		}
+		wb_char(w, ')');
+	}
+	if (y->rst_reason && y->cause != y->rst_reason) {
+		wb_lit(w, "  rst-reason ");
+		wb_str(w, y->rst_reason);
+	}
+	if (y->have_queue && !queue_cause) {
+		wb_lit(w, "  accept-queue ");
+		wb_u64(w, y->queue_len);
+		wb_char(w, '/');
+		wb_u64(w, y->queue_backlog);
 	}
 	if (y->synack_cookie)
 		wb_lit(w, "  syn-cookie (inferred)");
