@@ -273,9 +273,11 @@ static __always_inline int ss_match(struct ss_decider *x, const struct ss_pkt *p
 }
 
 /*
- * top's flood maps, for a SYN that passed: one more SYN to its target,
- * and its source into the count-min sketch; a source whose estimate stands
- * out of the sketch's noise becomes a candidate (include/sketch.h).
+ * top's flood maps, for a SYN that passed: one more SYN to the epoch's
+ * total and to its target, its source into the count-min sketch; a
+ * source whose estimate stands out of the sketch's noise becomes a
+ * candidate (include/sketch.h). The total first: it reads the epoch the
+ * rest counts into, so one interval's figures come from one window.
  */
 static __always_inline void ss_flood_count(struct ss_decider *x, const struct ss_pkt *pkt)
 {
@@ -283,12 +285,12 @@ static __always_inline void ss_flood_count(struct ss_decider *x, const struct ss
 	struct ss_source_key sk = { .family = pkt->family };
 	__u32 row, est = ~0u, *c, *total;
 
-	__builtin_memcpy(tk.addr, pkt->daddr, 16);
-	ss_d_target_add(x, &tk);
 	total = ss_d_sketch_total(x);
 	if (!total)
 		return;
 	(*total)++;
+	__builtin_memcpy(tk.addr, pkt->daddr, 16);
+	ss_d_target_add(x, &tk);
 	for (row = 0; row < SS_SKETCH_ROWS; row++) {
 		c = ss_d_sketch_cell(x, row, ss_sketch_col(pkt->saddr, row));
 		if (!c)

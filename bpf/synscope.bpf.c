@@ -139,7 +139,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct ss_target_key);
-	__type(value, __u64);
+	__type(value, struct ss_target_count);
 } targets SEC(".maps");
 
 /* Count-min sketch of SYN sources (see sketch.h). */
@@ -322,16 +322,18 @@ static __always_inline int ss_d_flood(struct ss_decider *x)
 	return cfg_flood;
 }
 
+/* Into the epoch ss_d_sketch_total() read. */
 static __always_inline void ss_d_target_add(struct ss_decider *x, const struct ss_target_key *k)
 {
-	__u64 one = 1, *v;
+	struct ss_target_count one = {}, *v;
 
-	(void)x;
 	v = bpf_map_lookup_elem(&targets, k);
-	if (v)
-		(*v)++;
-	else
+	if (v) {
+		v->syn[x->epoch & 1]++;
+	} else {
+		one.syn[x->epoch & 1] = 1;
 		bpf_map_update_elem(&targets, k, &one, BPF_NOEXIST);
+	}
 }
 
 /* The epoch is read once per SYN, with its total: userspace flips it. */

@@ -37,6 +37,14 @@ struct ss_target_key {
 	__u8 pad;
 };
 
+/* SYNs to a target by the sketch's epoch: the kernel counts into the
+ * running one, so the closed one is read whole, in the same window as the
+ * sketch and its total. Cumulative: a target's share of an epoch is the
+ * difference from the last time that epoch closed. */
+struct ss_target_count {
+	__u64 syn[2];
+};
+
 struct ss_source_key {
 	__u32 addr[4];
 	__u8 family;

@@ -18,6 +18,7 @@
 enum ss_dir {
 	SS_DIR_IN = 0,
 	SS_DIR_OUT = 1,
+	SS_DIR_UNKNOWN = 2,  /* a capture whose link header does not say */
 };
 
 /* What an event reports. */

@@ -70,6 +70,8 @@ start_synscope() {
 	# (and the cgroup2 mount on it: ip netns exec mounts a bare one).
 	local enter=(ip netns exec "$ns")
 	[ -n "${SS_NSENTER:-}" ] && enter=(nsenter --net=/run/netns/"$ns")
+	# A reused file's old "tracing" line must not count as this start's.
+	: >"$err"
 	"${enter[@]}" ${SS_WRAP[@]+"${SS_WRAP[@]}"} "$BIN" "${sub[@]}" --duration 90 "$@" >"$out" 2>"$err" &
 	SS_PID=$!
 	BG_PIDS+=("$SS_PID")

@@ -83,7 +83,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "synscope: %s\n", err);
 		return 2;
 	}
-	/* --cgroup names a cgroup2 directory, checked like any option. */
+	/* --cgroup names a cgroup2 directory: one that is not there (or no
+	 * cgroup) is, like a missing interface, this host's answer (exit 1),
+	 * not a malformed option. */
 	if (o.cgroup_path) {
 		struct ss_cgroups *cg = ss_cgroups_open();
 
@@ -91,7 +93,7 @@ int main(int argc, char **argv)
 					      err, sizeof(err))) {
 			fprintf(stderr, "synscope: --cgroup %s\n", cg ? err : "out of memory");
 			ss_cgroups_close(cg);
-			return 2;
+			return 1;
 		}
 		ss_cgroups_close(cg);
 	}

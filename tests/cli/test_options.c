@@ -114,6 +114,34 @@ static void test_bad_options(void **state)
 	}
 	assert_int_equal(PARSE(&o, err, "-i"), -1);
 	assert_non_null(strstr(err, "needs a value"));
+	/* An interface given twice is said so. */
+	assert_int_equal(PARSE(&o, err, "-i", "vs0", "-i", "lo", "-i", "vs0"), -1);
+	assert_string_equal(err, "-i vs0 given twice");
+}
+
+/* One rule for -r: every option only a live trace has is refused, by
+ * name; the options a capture can use are accepted. */
+static void test_live_only_with_r(void **state)
+{
+	static const char *live[][2] = {
+		{ "--mode", "xdp" }, { "--event-rate", "1" }, { "--ringbuf-kib", "64" },
+		{ "--metrics", "9464" }, { "--cgroup", "/a" }, { "--duration", "1" },
+	};
+	struct ss_options o;
+	char err[256], want[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
+		assert_int_equal(PARSE(&o, err, "-r", "x.pcap", (char *)live[i][0], (char *)live[i][1]), -1);
+		snprintf(want, sizeof(want), "%s applies to live tracing, not to -r", live[i][0]);
+		assert_string_equal(err, want);
+		assert_int_equal(PARSE(&o, err, "-i", "lo", (char *)live[i][0], (char *)live[i][1]), 0);
+	}
+	assert_int_equal(PARSE(&o, err, "-r", "x.pcap", "-p", "80", "--host", "10.0.0.1", "--timeout", "2",
+			       "--max-flows", "10", "-c", "3", "-o", "json", "--packets", "-w", "y.pcap"), 0);
+	assert_int_equal(PARSE(&o, err, "top", "-r", "x.pcap", "--interval", "0.5", "--top-n", "3",
+			       "--alert-syn-rate", "10", "--alert-incomplete", "5"), 0);
 }
 
 static void test_prefix_match(void **state)
@@ -174,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_and_ifaces),
 		cmocka_unit_test(test_full_set),
 		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_live_only_with_r),
 		cmocka_unit_test(test_prefix_match),
 		cmocka_unit_test(test_pend_time),
 	};

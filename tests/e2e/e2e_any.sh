@@ -50,7 +50,7 @@ for _ in $(seq $N); do in_cli ncat -w 2 --send-only 198.19.0.2 $PORT <<<hi || tr
 
 ip -n "$NS_SRV" link del vs1
 for _ in $(seq 50); do grep -q "is gone" "$ERR" && break; sleep 0.1; done
-grep -q "is gone" "$ERR" && ok "vs1's removal announced" || not_ok "removal: $(cat "$ERR")"
+grep -q "interface vs1 is gone" "$ERR" && ok "vs1's removal announced by its name" || not_ok "removal: $(cat "$ERR")"
 in_cli ncat -w 2 --send-only $SRV4 $PORT <<<after || true
 sleep 0.5
 kill -0 "$SS_PID" 2>/dev/null && ok "still tracing after vs1 went" || not_ok "synscope ended when vs1 went"

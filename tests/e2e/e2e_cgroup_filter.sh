@@ -12,7 +12,8 @@
 #    namespace; --cgroup <test>/a keeps theirs only, the refused one too
 #    (its RST is matched to the client's socket on ingress).
 #  - as uid 65534 with CAP_BPF + CAP_NET_ADMIN only, the same filter.
-#  - wrong values: a path that is no cgroup, --mode xdp, -r: exit 2, one line.
+#  - wrong values: a path that is no cgroup or not there (exit 1), with -r
+#    (exit 2): one line.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -131,18 +132,20 @@ else
 fi
 
 # ---- wrong values -----------------------------------------------------------------
-bad() { # label want-in-message args...
-	local label=$1 want=$2 msg rc
-	shift 2
+bad() { # label exit-code want-in-message args...
+	local label=$1 code=$2 want=$3 msg rc
+	shift 3
 	msg=$(in_srv "$BIN" "$@" 2>&1 >/dev/null)
 	rc=$?
-	check_eq "$label: exit code" "$rc" 2
+	check_eq "$label: exit code" "$rc" "$code"
 	check_eq "$label: one line" "$(grep -c . <<<"$msg")" 1
 	grep -q -- "$want" <<<"$msg" && ok "$label: says '$want'" || not_ok "$label: '$msg'"
 }
-bad "--cgroup of no cgroup" "not a cgroup2 directory" -i vs0 --cgroup /tmp
-bad "--cgroup of nothing" "No such file" -i vs0 --cgroup "/$CG_NAME/none"
-bad "--cgroup with -r" "live tracing" -r /dev/null --cgroup "/$CG_NAME/b"
+# A path that is not there, or no cgroup: the host's answer, exit 1 (as a
+# missing interface); with -r: a wrong option, exit 2.
+bad "--cgroup of no cgroup" 1 "not a cgroup2 directory" -i vs0 --cgroup /tmp
+bad "--cgroup of nothing" 1 "No such file" -i vs0 --cgroup "/$CG_NAME/none"
+bad "--cgroup with -r" 2 "live tracing" -r /dev/null --cgroup "/$CG_NAME/b"
 check_eq "nothing left attached" "$(nothing_left)" ""
 
 finish

@@ -215,6 +215,9 @@ if start_synscope "$NS_SRV" "$OUT" "$ERR" --top -i vs0 -o json --interval 0.5 \
 		"$(jq -s "[.[].top_targets[] | select(.addr == \"$SRV4\" and .port == $OPEN) | .syn] | add" "$OUT")" "$sent"
 	check_eq "top: no other target" \
 		"$(jq -c ".top_targets[] | select(.addr != \"$SRV4\" or .port != $OPEN)" "$OUT" | wc -l)" 0
+	# One window per interval: the only target's SYNs are the interval's.
+	check_eq "top: in every interval, the target's SYNs = the interval's syn" \
+		"$(jq -c 'select(.syn != ([.top_targets[].syn] | add // 0))' "$OUT" | wc -l)" 0
 	check_eq "top: sum of events + shed + lost = sum of syn" \
 		"$(jq -s 'map(.events + .shed + .lost) | add' "$OUT")" "$sent"
 	check_events_accounted "top" "$ERR"
@@ -352,6 +355,8 @@ if start_synscope "$NS_SRV" "$OUT" "$ERR" --top -i vs0 -o json --interval 0.5 --
 		"$heavy"
 	check_eq "c: no other target" \
 		"$(jq -c ".top_targets[] | select(.addr != \"$SRV4\" or (.port != $FLOODED and .port != $CLOSED))" "$OUT" | wc -l)" 0
+	check_eq "c: in every interval, the targets' SYNs add up to syn, and no source has more" \
+		"$(jq -c '. as $iv | select($iv.syn != ([$iv.top_targets[].syn] | add // 0) or any($iv.top_sources[]; .syn > $iv.syn))' "$OUT" | wc -l)" 0
 	check_eq "c: top_targets sorted by syn in every interval" \
 		"$(jq -c 'select(.top_targets | map(.syn) != (map(.syn) | sort | reverse))' "$OUT" | wc -l)" 0
 	check_eq "c: the flooded target ranks first in some interval" \

@@ -317,14 +317,14 @@ static void test_text_output(void **state)
 }
 
 /* --packets: one line per event, in capture order, with the direction the
- * cooked header gave. */
+ * cooked header gave; null where the link header does not say. */
 static void test_packet_lines(void **state)
 {
 	static const struct {
 		const char *link;
-		const char *dirs;      /* per event: i(n) or o(ut) */
+		const char *dirs;      /* per event: i(n), o(ut) or -: not said */
 	} cases[] = {
-		{ "ethernet-ipv4", "iiiiii" },
+		{ "ethernet-ipv4", "------" },
 		{ "sll-ipv4", "oiooio" },
 		{ "sll2-ipv6", "oiooio" },
 		{ "pcapng-sll2-ipv6", "oiooio" },
@@ -344,7 +344,8 @@ static void test_packet_lines(void **state)
 		assert_int_equal(n, 6);
 		for (i = 0; i < n; i++) {
 			assert_field(pk[i], "flags", kinds[i]);
-			assert_field(pk[i], "dir", cases[c].dirs[i] == 'o' ? "out" : "in");
+			assert_field(pk[i], "dir", cases[c].dirs[i] == 'o' ? "out" :
+						   cases[c].dirs[i] == 'i' ? "in" : "null");
 		}
 		/* The completing ACK's line comes before the record it completes. */
 		assert_true(strstr(r.out, "\"flags\":\"ACK\"") <

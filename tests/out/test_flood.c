@@ -448,12 +448,21 @@ static void test_alert_incomplete(void **state)
 	flood_alerts_update(&a, &iv);
 	assert_int_equal(a.active[FLOOD_ALERT_INCOMPLETE], 1);
 	assert_int_equal(a.changed[FLOOD_ALERT_INCOMPLETE], 0);
-	/* No SYN at all: nothing is incomplete, the alert ends, even though
-	 * established is 0. */
+	/* No new SYN while a thousand are still half-open: it holds ... */
 	iv.syn = 0;
+	iv.half_open = 1000;
+	flood_alerts_update(&a, &iv);
+	assert_int_equal(a.active[FLOOD_ALERT_INCOMPLETE], 1);
+	assert_int_equal(a.changed[FLOOD_ALERT_INCOMPLETE], 0);
+	/* ... and ends once none is. */
+	iv.half_open = 0;
 	flood_alerts_update(&a, &iv);
 	assert_int_equal(a.active[FLOOD_ALERT_INCOMPLETE], 0);
 	assert_int_equal(a.changed[FLOOD_ALERT_INCOMPLETE], -1);
+	/* Off, no SYN and half-open ones: it does not start. */
+	iv.half_open = 5;
+	flood_alerts_update(&a, &iv);
+	assert_int_equal(a.active[FLOOD_ALERT_INCOMPLETE], 0);
 	/* The SYN-rate alert is off (0) whatever the rate. */
 	assert_int_equal(a.active[FLOOD_ALERT_SYN_RATE], 0);
 	iv.syn = 1u << 30;
@@ -685,9 +694,11 @@ static void test_print_line(void **state)
 	assert_has(s, "[ALERT syn-rate]");
 	free(s);
 
-	/* Both end: END lines with the values that ended them. */
+	/* Both end (no SYN, none half-open): END lines with the values that
+	 * ended them. */
 	iv.syn = 0;
 	iv.established = 0;
+	iv.half_open = 0;
 	iv.ntargets = iv.nsources = 0;
 	flood_alerts_update(&a, &iv);
 	s = print(FLOOD_LINE, &iv, &a, 5);

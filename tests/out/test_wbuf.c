@@ -164,6 +164,15 @@ static void test_times(void **state)
 	size_t i;
 
 	(void)state;
+	/* Text records print local time, as tcpdump does: a zone with a
+	 * half-hour offset, then one with summer time (a known day each). */
+	setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
+	tzset();
+	tcache_init(&tc);
+	assert_string_equal(cstr(got, fmt_clock(&tc, got, 1782907200000001000ll)), "14:00:00.000001");
+	assert_string_equal(cstr(got, fmt_clock(&tc, got, 1767268800000000000ll)), "13:00:00.000000");
+	setenv("TZ", "XST-05:30", 1);
+	tzset();
 	tcache_init(&tc);
 	for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
 		ss_fmt_utc(edges[i], want, sizeof(want));
@@ -179,11 +188,13 @@ static void test_times(void **state)
 
 		ss_fmt_utc(ns, want, sizeof(want));
 		assert_string_equal(cstr(got, fmt_utc(&tc, got, ns)), want);
-		gmtime_r(&sec, &tm);
+		localtime_r(&sec, &tm);
 		snprintf(want, sizeof(want), "%02d:%02d:%02d.%06ld", tm.tm_hour, tm.tm_min, tm.tm_sec,
 			 (long)(ns % 1000000000 / 1000));
 		assert_string_equal(cstr(got, fmt_clock(&tc, got, ns)), want);
 	}
+	unsetenv("TZ");
+	tzset();
 }
 
 /* ss_json_str() wrote through stdio; fmt_json_body() must write the same. */

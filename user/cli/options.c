@@ -70,7 +70,8 @@ void ss_options_usage(FILE *f)
 "  -c, --count N           stop after N handshakes\n"
 "      --duration SEC      stop after SEC seconds\n"
 "  -p, --port PORT         only segments from or to PORT (repeatable, up to 16)\n"
-"      --host ADDR[/LEN]   only segments from or to this IPv4/IPv6 prefix (repeatable)\n"
+"      --host ADDR[/LEN]   only segments from or to this IPv4/IPv6 prefix (repeatable);\n"
+"                          with -p, a segment must match both (port P and host H)\n"
 "      --mode auto|xdp|tc  how to attach (default auto)\n"
 "      --timeout SEC       report a handshake as timed out after SEC (default 10)\n"
 "      --max-flows N       handshakes tracked at once (default 1000000)\n"
@@ -211,9 +212,10 @@ static void defaults(struct ss_options *o)
 
 int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, size_t errlen)
 {
+	const char *live_only = NULL; /* the last option only a live trace has */
 	uint64_t v;
 	double d;
-	int c;
+	int c, i;
 
 	defaults(o);
 	optind = 1;
@@ -235,6 +237,9 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 				return ss_fail(err, errlen, "too many interfaces (at most %d)", SS_MAX_IFACES);
 			if (!*optarg || strlen(optarg) >= 16)
 				return ss_fail(err, errlen, "bad interface name '%s'", optarg);
+			for (i = 0; i < o->nifaces; i++)
+				if (strcmp(o->ifaces[i], optarg) == 0)
+					return ss_fail(err, errlen, "-i %s given twice", optarg);
 			o->ifaces[o->nifaces++] = optarg;
 			break;
 		case 'r':
@@ -281,6 +286,7 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 			o->nhosts++;
 			break;
 		case OPT_MODE:
+			live_only = "--mode";
 			if (strcmp(optarg, "auto") == 0)
 				o->mode = SS_MODE_AUTO;
 			else if (strcmp(optarg, "xdp") == 0)
@@ -297,6 +303,7 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 			o->explain = o->packets = 1;
 			break;
 		case OPT_DURATION:
+			live_only = "--duration";
 			if (parse_double(optarg, 0.001, 1e9, &d))
 				return ss_fail(err, errlen, "bad duration '%s' (seconds > 0)", optarg);
 			o->duration = d;
@@ -312,11 +319,13 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 			o->max_flows = v;
 			break;
 		case OPT_EVENT_RATE:
+			live_only = "--event-rate";
 			if (parse_u64(optarg, 0, 100000000, &v))
 				return ss_fail(err, errlen, "bad event-rate '%s' (0-100000000)", optarg);
 			o->event_rate = v;
 			break;
 		case OPT_RINGBUF:
+			live_only = "--ringbuf-kib";
 			/* 64 to 2^20 slots of 128 bytes per CPU. */
 			if (parse_u64(optarg, 8, 1 << 17, &v) || (v & (v - 1)))
 				return ss_fail(err, errlen, "bad ringbuf-kib '%s' (a power of two, 8-131072)", optarg);
@@ -351,11 +360,13 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 			o->top_n = v;
 			break;
 		case OPT_METRICS:
+			live_only = "--metrics";
 			if (!*optarg)
 				return ss_fail(err, errlen, "bad metrics address '' (PORT, ADDR:PORT or [ADDR6]:PORT)");
 			o->metrics_addr = optarg;
 			break;
 		case OPT_CGROUP:
+			live_only = "--cgroup";
 			if (!*optarg)
 				return ss_fail(err, errlen, "bad cgroup '' (a cgroup v2 directory)");
 			o->cgroup_path = optarg;
@@ -383,12 +394,9 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 		return ss_fail(err, errlen, "-i and -r cannot be combined");
 	if (o->any_iface && o->nifaces)
 		return ss_fail(err, errlen, "-i any already means every interface: drop the other -i");
-	if (o->read_file && o->metrics_addr)
-		return ss_fail(err, errlen, "--metrics applies to live tracing, not to -r");
-	if (o->read_file && o->cgroup_path)
-		return ss_fail(err, errlen, "--cgroup applies to live tracing (a capture has no sockets)");
-	if (o->read_file && o->duration > 0)
-		return ss_fail(err, errlen, "--duration applies to live tracing, not to -r");
+	/* One rule: what only a live trace has is a wrong option with -r. */
+	if (o->read_file && live_only)
+		return ss_fail(err, errlen, "%s applies to live tracing, not to -r", live_only);
 	if (o->top && (o->packets || o->count))
 		return ss_fail(err, errlen, "top cannot be combined with --packets, --explain or -c");
 	if (o->top && o->write_file)

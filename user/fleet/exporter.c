@@ -13,26 +13,13 @@
 #include <string.h>
 #include <time.h>
 #include "engine/accounts.h"
+#include "engine/latency.h"
 #include "fleet/exporter.h"
-
-/* Latency buckets, 10 us to 10 s (1-2.5-5 steps), in microseconds: the
- * records' latencies are whole microseconds. */
-static const uint64_t bounds_us[] = {
-	10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000,
-	100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
-};
-#define NBOUNDS (int)(sizeof(bounds_us) / sizeof(bounds_us[0]))
 
 /* A scrape waits this long for a fresh snapshot, then renders the last. */
 #define FRESH_WAIT_NS (250ull * 1000000)
 /* Published at least this often without a scrape asking. */
 #define PUBLISH_PERIOD_NS 1000000000ull
-
-struct exp_hist {
-	uint64_t n[NBOUNDS];     /* in (bound[i-1], bound[i]] */
-	uint64_t inf;
-	uint64_t sum_us;
-};
 
 /* One interface and family: its latencies, retransmissions and its
  * handshakes by server port (slot 0: "other", slot i: ports[i - 1]). */
@@ -40,7 +27,7 @@ struct exp_series {
 	int ifindex;             /* 0: interfaces past SS_EXP_IFACES */
 	uint8_t family;
 	char name[IF_NAMESIZE];
-	struct exp_hist syn_synack, synack_ack;
+	struct ss_lat_hist syn_synack, synack_ack;
 	uint64_t syn_retrans, synack_retrans;
 	uint8_t port_used[SS_EXP_PORTS + 1];
 	uint64_t outcomes[SS_EXP_PORTS + 1][HS_OUTCOME_MAX];
@@ -225,21 +212,6 @@ static int port_slot(struct ss_exporter *x, uint16_t port)
 	return a->nports;
 }
 
-static void hist_add(struct exp_hist *h, int64_t us)
-{
-	int i;
-
-	if (us < 0)
-		return;
-	h->sum_us += (uint64_t)us;
-	for (i = 0; i < NBOUNDS; i++)
-		if ((uint64_t)us <= bounds_us[i]) {
-			h->n[i]++;
-			return;
-		}
-	h->inf++;
-}
-
 static void count_cause(struct exp_agg *a, const char *cause, const char *from)
 {
 	int i;
@@ -273,8 +245,8 @@ void ss_exporter_record(struct ss_exporter *x, const struct hs_record *r, const 
 	slot = port_slot(x, r->server_port);
 	s->port_used[slot] = 1;
 	s->outcomes[slot][r->outcome]++;
-	hist_add(&s->syn_synack, r->syn_to_synack_us);
-	hist_add(&s->synack_ack, r->synack_to_ack_us);
+	ss_lat_add(&s->syn_synack, r->syn_to_synack_us);
+	ss_lat_add(&s->synack_ack, r->synack_to_ack_us);
 	s->syn_retrans += r->syn_retrans;
 	s->synack_retrans += r->synack_retrans;
 	if (why && r->outcome != HS_ESTABLISHED)
@@ -373,17 +345,15 @@ static void render_counters(const struct exp_snapshot *p, struct ss_prom *out)
 }
 
 static void render_hist(struct ss_prom *out, const char *name, const char *labels,
-			const struct exp_hist *h)
+			const struct ss_lat_hist *h)
 {
-	double bounds_s[NBOUNDS];
-	uint64_t n[NBOUNDS];
+	double bounds_s[SS_LAT_BUCKETS];
 	int i;
 
-	for (i = 0; i < NBOUNDS; i++) {
-		bounds_s[i] = bounds_us[i] / 1e6;
-		n[i] = h->n[i];
-	}
-	ss_prom_histogram(out, name, labels, bounds_s, n, NBOUNDS, h->inf, h->sum_us / 1e6);
+	for (i = 0; i < SS_LAT_BUCKETS; i++)
+		bounds_s[i] = ss_lat_bounds_us[i] / 1e6;
+	ss_prom_histogram(out, name, labels, bounds_s, h->n, SS_LAT_BUCKETS, h->n[SS_LAT_BUCKETS],
+			  h->sum_us / 1e6);
 }
 
 static void render_handshakes(const struct exp_snapshot *p, struct ss_prom *out)

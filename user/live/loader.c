@@ -378,10 +378,11 @@ static int attached(const struct ss_loader *l, int ifindex)
 	return 0;
 }
 
-/* An interface that went: its links are gone with it; close ours. */
+/* An interface that went: its links are gone with it; close ours, and
+ * say so by the name it was announced by. */
 static void forget(struct ss_loader *l, int ifindex)
 {
-	int i, j = 0;
+	int i, j = 0, said = 0;
 
 	for (i = 0; i < l->natt; i++) {
 		struct ss_attachment *a = &l->att[i];
@@ -390,6 +391,8 @@ static void forget(struct ss_loader *l, int ifindex)
 			l->att[j++] = *a;
 			continue;
 		}
+		if (!said++)
+			fprintf(stderr, "synscope: -i any: interface %s is gone\n", a->ifname);
 		if (a->link)
 			bpf_link__destroy(a->link);
 		if (a->link_fd >= 0)
@@ -500,8 +503,6 @@ int ss_loader_watch(struct ss_loader *l, uint64_t now_ns)
 					if (if_indextoname((unsigned)ifi->ifi_index, name))
 						continue; /* a change, not a removal */
 					forget(l, ifi->ifi_index);
-					fprintf(stderr, "synscope: -i any: interface %d is gone\n",
-						ifi->ifi_index);
 				}
 			} else if (h->nlmsg_type == RTM_NEWLINK && !attached(l, ifi->ifi_index) &&
 				   if_indextoname((unsigned)ifi->ifi_index, name)) {

@@ -77,18 +77,11 @@ static uint64_t half_open(struct ss_source *src, uint64_t now_ns)
 	return s->half_open;
 }
 
-static int flood_targets(struct ss_source *src, struct flood_target *out, int max)
+static int flood(struct ss_source *src, struct flood_epoch *out)
 {
 	struct ss_session *s = src->impl;
 
-	return ss_top_maps_targets(s->maps, out, max);
-}
-
-static int flood_sources(struct ss_source *src, struct flood_source *out, int max)
-{
-	struct ss_session *s = src->impl;
-
-	return ss_top_maps_sources(s->maps, out, max);
+	return ss_top_maps_read(s->maps, out);
 }
 
 static int ifindexes(struct ss_source *src, uint32_t *out, int max)
@@ -245,8 +238,7 @@ int ss_session_run(const struct ss_options *o, struct ss_sink *sink, volatile si
 
 	s.src = (struct ss_source){
 		.o = o, .live = 1, .late_ns = SS_LATE_NS, .counters = counters,
-		.half_open = half_open, .flood_targets = flood_targets,
-		.flood_sources = flood_sources, .ifindexes = ifindexes, .impl = &s,
+		.half_open = half_open, .flood = flood, .ifindexes = ifindexes, .impl = &s,
 		.utc_offset = (int64_t)(ss_now_ns(CLOCK_REALTIME) - ss_now_ns(CLOCK_MONOTONIC)),
 	};
 	/* -w first: a file that cannot be written fails before anything is

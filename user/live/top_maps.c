@@ -14,17 +14,20 @@
 
 struct target_total {
 	struct ss_target_key key;
-	uint64_t syn;              /* cumulative, summed over CPUs */
+	uint64_t syn;              /* one epoch's count, cumulative, summed over CPUs */
 };
 
 struct ss_top_maps {
 	struct ss_loader *l;
-	struct target_total *prev, *cur;   /* sorted by key: two reads in turn */
-	int nprev;
+	/* Per epoch, the targets' counts when it last closed, sorted by key;
+	 * and the read in progress. */
+	struct target_total *prev[2], *cur;
+	int nprev[2];
 	uint64_t *percpu;                  /* lookup buffer: ncpus values */
+	struct ss_target_count *percpu_t;  /* the same for targets */
 	uint32_t sketch_sum[SS_SKETCH_EPOCH_SLOTS];      /* one epoch, summed over CPUs */
 	struct ss_source_key hkeys[SS_FLOOD_CANDIDATES]; /* heavy_sources' keys, one walk */
-	struct target_total totals[2][SS_FLOOD_TARGETS];
+	struct target_total totals[3][SS_FLOOD_TARGETS];
 };
 
 static int cmp_target_key(const void *a, const void *b)
@@ -33,8 +36,9 @@ static int cmp_target_key(const void *a, const void *b)
 		      &((const struct target_total *)b)->key, sizeof(struct ss_target_key));
 }
 
-/* SYNs per target in this interval: cumulative now minus cumulative then. */
-int ss_top_maps_targets(struct ss_top_maps *st, struct flood_target *out, int max)
+/* SYNs per target in the closed epoch: its count now minus its count when
+ * it last closed (a target evicted and back since starts again). */
+static int read_targets(struct ss_top_maps *st, uint32_t closed, struct flood_target *out, int max)
 {
 	int fd = bpf_map__fd(st->l->skel->maps.targets), n = 0, i, j, cpu;
 	struct ss_target_key key, next, *prevkey = NULL;
@@ -43,12 +47,12 @@ int ss_top_maps_targets(struct ss_top_maps *st, struct flood_target *out, int ma
 	while (n < SS_FLOOD_TARGETS && bpf_map_get_next_key(fd, prevkey, &next) == 0) {
 		key = next;
 		prevkey = &key;
-		if (bpf_map_lookup_elem(fd, &key, st->percpu))
+		if (bpf_map_lookup_elem(fd, &key, st->percpu_t))
 			continue; /* evicted meanwhile */
 		st->cur[n].key = key;
 		st->cur[n].syn = 0;
 		for (cpu = 0; cpu < st->l->ncpus; cpu++)
-			st->cur[n].syn += st->percpu[cpu];
+			st->cur[n].syn += st->percpu_t[cpu].syn[closed];
 		n++;
 	}
 	qsort(st->cur, n, sizeof(*st->cur), cmp_target_key);
@@ -59,36 +63,37 @@ int ss_top_maps_targets(struct ss_top_maps *st, struct flood_target *out, int ma
 			st->cur[j++] = st->cur[i];
 	n = j;
 	for (i = 0, j = 0; i < n && j < max; i++) {
-		struct target_total *p = bsearch(&st->cur[i], st->prev, st->nprev,
-						 sizeof(*st->prev), cmp_target_key);
+		struct target_total *p = bsearch(&st->cur[i], st->prev[closed], st->nprev[closed],
+						 sizeof(*st->cur), cmp_target_key);
 		uint64_t base = p && p->syn <= st->cur[i].syn ? p->syn : 0;
-		struct flood_target *t = &out[j++];
+		struct flood_target *t;
 
+		if (st->cur[i].syn == base)
+			continue;
+		t = &out[j++];
 		t->family = st->cur[i].key.family;
 		t->port = st->cur[i].key.port;
 		memcpy(t->addr, st->cur[i].key.addr, sizeof(t->addr));
 		t->syn = st->cur[i].syn - base;
 	}
-	swap = st->prev;
-	st->prev = st->cur;
+	swap = st->prev[closed];
+	st->prev[closed] = st->cur;
 	st->cur = swap;
-	st->nprev = n;
+	st->nprev[closed] = n;
 	return j;
 }
 
-/* Flip the sketch's epoch, then read, rank and clear the closed one. */
-int ss_top_maps_sources(struct ss_top_maps *st, struct flood_source *out, int max)
+/* The heavy sources of the closed epoch; then it is cleared for its next
+ * turn. Its total of SYNs into *syn. */
+static int read_sources(struct ss_top_maps *st, uint32_t closed, struct flood_source *out, int max,
+			uint64_t *syn)
 {
 	struct synscope_bpf *s = st->l->skel;
 	int sfd = bpf_map__fd(s->maps.sketch), hfd = bpf_map__fd(s->maps.heavy_sources);
-	uint32_t closed = s->bss->ss_epoch & 1, slot, row, cpu;
+	uint32_t slot, row, cpu;
 	struct ss_source_key *prevkey = NULL;
 	int n = 0, nkeys = 0, i;
 
-	s->bss->ss_epoch = closed ^ 1;
-	/* Programs that read the old epoch just before the flip finish within
-	 * microseconds; a millisecond keeps their counts in this interval. */
-	usleep(1000);
 	for (slot = 0; slot < SS_SKETCH_EPOCH_SLOTS; slot++) {
 		uint32_t k = ss_sketch_slot(closed, 0, 0) + slot;
 
@@ -98,6 +103,12 @@ int ss_top_maps_sources(struct ss_top_maps *st, struct flood_source *out, int ma
 		for (cpu = 0; cpu < (uint32_t)st->l->ncpus; cpu++)
 			st->sketch_sum[slot] += (uint32_t)st->percpu[cpu];
 	}
+	slot = SS_SKETCH_TOTAL_SLOT(closed);
+	if (bpf_map_lookup_elem(sfd, &slot, st->percpu))
+		return -errno;
+	*syn = 0;
+	for (cpu = 0; cpu < (uint32_t)st->l->ncpus; cpu++)
+		*syn += (uint32_t)st->percpu[cpu];
 	/* A candidate's value is the estimate the kernel wrote when it last
 	 * (re)inserted it, never 0; we zero it once reported. A zero means
 	 * the source did not stand out since the last interval: it is stale,
@@ -151,6 +162,27 @@ int ss_top_maps_sources(struct ss_top_maps *st, struct flood_source *out, int ma
 	return n;
 }
 
+/* Flip the epoch, then read the closed one: its SYNs, its targets, its
+ * sources. The kernel reads the epoch once per SYN and counts everything
+ * of that SYN into it (bpf/decide.h ss_flood_count). */
+int ss_top_maps_read(struct ss_top_maps *st, struct flood_epoch *out)
+{
+	struct synscope_bpf *s = st->l->skel;
+	uint32_t closed = s->bss->ss_epoch & 1;
+	int n;
+
+	s->bss->ss_epoch = closed ^ 1;
+	/* Programs that read the old epoch just before the flip finish within
+	 * microseconds; a millisecond keeps their counts in this epoch. */
+	usleep(1000);
+	out->ntargets = read_targets(st, closed, out->targets, SS_FLOOD_TARGETS);
+	n = read_sources(st, closed, out->sources, SS_FLOOD_CANDIDATES, &out->syn);
+	if (n < 0)
+		return n;
+	out->nsources = n;
+	return 0;
+}
+
 struct ss_top_maps *ss_top_maps_new(struct ss_loader *l)
 {
 	struct ss_top_maps *m = calloc(1, sizeof(*m));
@@ -158,11 +190,13 @@ struct ss_top_maps *ss_top_maps_new(struct ss_loader *l)
 	if (!m)
 		return NULL;
 	m->l = l;
-	m->prev = m->totals[0];
-	m->cur = m->totals[1];
+	m->prev[0] = m->totals[0];
+	m->prev[1] = m->totals[1];
+	m->cur = m->totals[2];
 	m->percpu = calloc(l->ncpus, sizeof(uint64_t));
-	if (!m->percpu) {
-		free(m);
+	m->percpu_t = calloc(l->ncpus, sizeof(*m->percpu_t));
+	if (!m->percpu || !m->percpu_t) {
+		ss_top_maps_free(m);
 		return NULL;
 	}
 	return m;
@@ -170,7 +204,9 @@ struct ss_top_maps *ss_top_maps_new(struct ss_loader *l)
 
 void ss_top_maps_free(struct ss_top_maps *m)
 {
-	if (m)
+	if (m) {
 		free(m->percpu);
+		free(m->percpu_t);
+	}
 	free(m);
 }

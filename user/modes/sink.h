@@ -18,8 +18,7 @@ struct hs_stats;
 struct ss_whowhy;
 struct ss_exporter;
 struct ss_tcpstat_reader;
-struct flood_target;
-struct flood_source;
+struct flood_epoch;
 
 /* What a source offers its sink. */
 struct ss_source {
@@ -53,11 +52,10 @@ struct ss_source {
 	/* top: pending SYN-ACKs younger than --timeout at now (the older
 	 * ones are cleared, as the trace times them out). */
 	uint64_t (*half_open)(struct ss_source *src, uint64_t now_ns);
-	/* top: the flood maps since the last call: SYNs per target, heavy
-	 * sources (and a new epoch of the sketch begins). Each returns how
-	 * many it wrote, or -errno. */
-	int (*flood_targets)(struct ss_source *src, struct flood_target *out, int max);
-	int (*flood_sources)(struct ss_source *src, struct flood_source *out, int max);
+	/* top: the flood maps of the epoch since the last call (and a new
+	 * one begins): its SYNs, per target, the heavy sources. 0 or
+	 * -errno. */
+	int (*flood)(struct ss_source *src, struct flood_epoch *out);
 	/* The interfaces traced: where a verdict that names none may belong. */
 	int (*ifindexes)(struct ss_source *src, uint32_t *out, int max);
 	void *impl;
@@ -78,6 +76,9 @@ struct ss_sink {
 	 * offline: before a later record). Nonzero: stop (-c reached, the
 	 * output's reader gone). */
 	int (*tick)(void *ctx, struct ss_source *src, uint64_t now_ns);
+	/* The source is about to wait for input (a capture read from a
+	 * pipe): write out what is held. NULL: nothing held. */
+	void (*idle)(void *ctx);
 	/* Everything read, the counters final: the last records and the
 	 * summary. 0, or 1 after a failure it printed. */
 	int (*end)(void *ctx, struct ss_source *src);

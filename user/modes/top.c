@@ -39,8 +39,8 @@ struct top {
 	int have_tcp;
 	int failed;                  /* a map could not be read */
 	struct flood_interval iv;
-	struct flood_target targets[SS_FLOOD_TARGETS];
-	struct flood_source sources[SS_FLOOD_CANDIDATES];
+	struct flood_epoch epoch;
+	struct ss_lat_hist lat_prev[2]; /* the trace's latencies at the interval's start */
 };
 
 static int start(void *ctx, struct ss_source *src)
@@ -85,14 +85,18 @@ static int close_interval(struct top *t, struct ss_source *src, uint64_t end_ns)
 {
 	struct flood_interval *iv = &t->iv;
 	uint64_t c[SS_C_MAX];
-	int n;
 
 	memset(iv, 0, sizeof(*iv));
 	iv->ts_ns = (int64_t)end_ns + src->utc_offset;
 	iv->interval_s = (double)(end_ns - t->iv_start) / 1e9;
 	if (src->counters(src, c))
 		return -1;
-	iv->syn = c[SS_C_SYN] - t->prev[SS_C_SYN];
+	/* The SYNs, per target and per source from the flood maps' epoch,
+	 * one window; the rest from the counters, read just after it
+	 * closed. */
+	if (src->flood(src, &t->epoch))
+		return -1;
+	iv->syn = t->epoch.syn;
 	iv->synack = c[SS_C_SYNACK] - t->prev[SS_C_SYNACK];
 	iv->established = c[SS_C_ACK_COMPLETE] - t->prev[SS_C_ACK_COMPLETE];
 	iv->rst = c[SS_C_RST] - t->prev[SS_C_RST];
@@ -100,17 +104,14 @@ static int close_interval(struct top *t, struct ss_source *src, uint64_t end_ns)
 	iv->shed = c[SS_C_SHED] - t->prev[SS_C_SHED];
 	iv->lost = c[SS_C_LOST] - t->prev[SS_C_LOST];
 	memcpy(t->prev, c, sizeof(c));
-	n = src->flood_targets(src, t->targets, SS_FLOOD_TARGETS);
-	if (n < 0)
-		return -1;
-	iv->ntargets = flood_top_targets(t->targets, n, FLOOD_TOP_MAX);
-	memcpy(iv->targets, t->targets, iv->ntargets * sizeof(*iv->targets));
-	n = src->flood_sources(src, t->sources, SS_FLOOD_CANDIDATES);
-	if (n < 0)
-		return -1;
-	iv->nsources = flood_top_sources(t->sources, n, FLOOD_TOP_MAX);
-	memcpy(iv->sources, t->sources, iv->nsources * sizeof(*iv->sources));
+	iv->ntargets = flood_top_targets(t->epoch.targets, t->epoch.ntargets, FLOOD_TOP_MAX);
+	memcpy(iv->targets, t->epoch.targets, iv->ntargets * sizeof(*iv->targets));
+	iv->nsources = flood_top_sources(t->epoch.sources, t->epoch.nsources, FLOOD_TOP_MAX);
+	memcpy(iv->sources, t->epoch.sources, iv->nsources * sizeof(*iv->sources));
 	iv->half_open = src->half_open(src, end_ns);
+	ss_lat_sub(&iv->lat[0], &ss_trace_latency(t->trace)[0], &t->lat_prev[0]);
+	ss_lat_sub(&iv->lat[1], &ss_trace_latency(t->trace)[1], &t->lat_prev[1]);
+	memcpy(t->lat_prev, ss_trace_latency(t->trace), sizeof(t->lat_prev));
 	interval_tcp(t, src, iv);
 	flood_alerts_update(&t->alerts, iv);
 	flood_print(stdout, t->style, src->title ? src->title : "", iv, &t->alerts, t->o->top_n);
@@ -191,6 +192,8 @@ static int end(void *ctx, struct ss_source *src)
 	if (t->started && !t->failed && !ferror(stdout)) {
 		uint64_t now = src->live ? ss_now_ns(CLOCK_MONOTONIC) : src->clock;
 
+		/* The records still held belong to the last interval. */
+		ss_trace_flush(t->trace);
 		if (close_interval(t, src, now > t->iv_start ? now : t->iv_start))
 			t->failed = 1;
 	}

@@ -13,6 +13,7 @@
 #include "engine/handshake.h"
 #include "fleet/exporter.h"
 #include "host/whowhy.h"
+#include "out/latency_view.h"
 #include "out/output.h"
 #include "out/pcap_write.h"
 #include "modes/sink.h"
@@ -30,6 +31,9 @@ struct ss_trace {
 	uint64_t unprinted[HS_OUTCOME_MAX]; /* made after -c was reached */
 	int done;                  /* -c reached, or the output failed */
 	int out_err;               /* -errno of the first failed write */
+	/* Every record's latencies (printed or not, as the metrics count
+	 * them): syn>synack, synack>ack. */
+	struct ss_lat_hist lat[2];
 };
 
 static void on_record(const struct hs_record *r, void *arg)
@@ -43,6 +47,8 @@ static void on_record(const struct hs_record *r, void *arg)
 	}
 	if (t->src->exp)
 		ss_exporter_record(t->src->exp, r, why ? why : &t->why);
+	ss_lat_add(&t->lat[0], r->syn_to_synack_us);
+	ss_lat_add(&t->lat[1], r->synack_to_ack_us);
 	if (t->quiet)
 		return;
 	/* One batch (a timeout sweep) can hold more than -c asks for; what
@@ -54,6 +60,8 @@ static void on_record(const struct hs_record *r, void *arg)
 	if (t->done)
 		return;
 	ss_out_record(&t->out, r, why);
+	if (t->o->explain)
+		ss_out_ladder(&t->out, r);
 	if (t->o->count && ++t->printed >= t->o->count)
 		t->done = 1;
 }
@@ -145,6 +153,15 @@ static int tick(void *ctx, struct ss_source *src, uint64_t now_ns)
 	return ss_trace_tick(ctx, now_ns);
 }
 
+/* The capture's writer has nothing more yet: what is held goes out. */
+static void idle(void *ctx)
+{
+	struct ss_trace *t = ctx;
+
+	if (!t->quiet)
+		check_output(t, ss_out_flush(&t->out));
+}
+
 int ss_trace_end(struct ss_trace *t, int summary)
 {
 	uint64_t c[SS_C_MAX];
@@ -161,8 +178,10 @@ int ss_trace_end(struct ss_trace *t, int summary)
 		check_output(t, errno ? -errno : -EIO);
 	hs_get_stats(t->eng, &st);
 	have_c = t->src->counters(t->src, c) == 0;
-	if (summary)
+	if (summary) {
 		ss_out_summary(stderr, &st, have_c ? c : NULL, t->unprinted, t->o->count);
+		ss_lat_print(stderr, "synscope: ", &t->lat[0], &t->lat[1]);
+	}
 	/* A reader gone (| head) is no news to tell. */
 	if (t->out_err && t->out_err != -EPIPE) {
 		fprintf(stderr, "synscope: stdout: %s\n", strerror(-t->out_err));
@@ -175,6 +194,17 @@ static int end(void *ctx, struct ss_source *src)
 {
 	(void)src;
 	return ss_trace_end(ctx, 1);
+}
+
+void ss_trace_flush(struct ss_trace *t)
+{
+	if (t->eng)
+		hs_flush(t->eng);
+}
+
+const struct ss_lat_hist *ss_trace_latency(const struct ss_trace *t)
+{
+	return t->lat;
 }
 
 int ss_trace_figures(const struct ss_trace *t, struct hs_stats *st,
@@ -232,6 +262,6 @@ int ss_trace_sink(const struct ss_options *o, struct ss_sink *sink)
 		return -1;
 	}
 	*sink = (struct ss_sink){ .ctx = t, .start = start, .event = event, .verdict = verdict, .tick = tick,
-				  .end = end, .figures = figures, .free = sink_free };
+				  .idle = idle, .end = end, .figures = figures, .free = sink_free };
 	return 0;
 }

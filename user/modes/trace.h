@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include "cli/options.h"
+#include "engine/latency.h"
 #include "modes/sink.h"
 
 struct ss_trace;
@@ -24,5 +25,9 @@ int ss_trace_tick(struct ss_trace *t, uint64_t now_ns);
 int ss_trace_end(struct ss_trace *t, int summary);
 int ss_trace_figures(const struct ss_trace *t, struct hs_stats *st,
 		     uint64_t *established_unprinted);
+/* Emit what the engine still holds (ss_trace_end does it too). */
+void ss_trace_flush(struct ss_trace *t);
+/* Every record's latencies so far: [0] syn>synack, [1] synack>ack. */
+const struct ss_lat_hist *ss_trace_latency(const struct ss_trace *t);
 
 #endif /* SS_TRACE_H */

@@ -162,7 +162,7 @@ uint32_t *ss_flood_maps_sketch_cell(struct ss_flood_maps *f, uint32_t row, uint3
 
 /* ---- read once per interval -------------------------------------------- */
 
-int ss_flood_maps_targets(struct ss_flood_maps *f, struct flood_target *out, int max)
+static int read_targets(struct ss_flood_maps *f, struct flood_target *out, int max)
 {
 	uint32_t i;
 	int n = 0;
@@ -179,7 +179,7 @@ int ss_flood_maps_targets(struct ss_flood_maps *f, struct flood_target *out, int
 	return n;
 }
 
-int ss_flood_maps_sources(struct ss_flood_maps *f, struct flood_source *out, int max)
+static int read_sources(struct ss_flood_maps *f, struct flood_source *out, int max)
 {
 	int i, n = 0;
 
@@ -203,6 +203,13 @@ int ss_flood_maps_sources(struct ss_flood_maps *f, struct flood_source *out, int
 	f->total = 0;
 	f->ncand = 0;
 	return n;
+}
+
+void ss_flood_maps_read(struct ss_flood_maps *f, struct flood_epoch *out)
+{
+	out->syn = f->total;
+	out->ntargets = read_targets(f, out->targets, SS_FLOOD_TARGETS);
+	out->nsources = read_sources(f, out->sources, SS_FLOOD_CANDIDATES);
 }
 
 struct ss_flood_maps *ss_flood_maps_new(void)

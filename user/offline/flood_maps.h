@@ -14,8 +14,7 @@
 #include "sketch.h"
 
 struct ss_flood_maps;
-struct flood_target;
-struct flood_source;
+struct flood_epoch;
 
 struct ss_flood_maps *ss_flood_maps_new(void);
 void ss_flood_maps_free(struct ss_flood_maps *f);
@@ -29,7 +28,7 @@ void ss_flood_maps_heavy_put(struct ss_flood_maps *f, const struct ss_source_key
 /* Once per interval: its SYNs per target, and the heavy sources of its
  * sketch epoch (at most max each); both tables start the next interval
  * empty. How many were written. */
-int ss_flood_maps_targets(struct ss_flood_maps *f, struct flood_target *out, int max);
-int ss_flood_maps_sources(struct ss_flood_maps *f, struct flood_source *out, int max);
+/* The interval's epoch: its SYNs, targets and sources; then a new one. */
+void ss_flood_maps_read(struct ss_flood_maps *f, struct flood_epoch *out);
 
 #endif /* SS_FLOOD_MAPS_H */

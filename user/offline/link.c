@@ -66,7 +66,8 @@ void ss_link_decode(int dlt, const uint8_t *pkt, uint32_t caplen, struct ss_fram
 
 	memset(f, 0, sizeof(*f));
 	f->end = end;
-	f->dir = SS_DIR_IN;
+	/* Only Linux cooked captures say which way a packet went. */
+	f->dir = SS_DIR_UNKNOWN;
 	switch (dlt) {
 	case DLT_EN10MB:
 		f->eth = 1;
@@ -76,8 +77,7 @@ void ss_link_decode(int dlt, const uint8_t *pkt, uint32_t caplen, struct ss_fram
 		if (caplen < hdr)
 			break;
 		f->proto = get_be16(pkt + 14);
-		if (get_be16(pkt) == SS_PACKET_OUTGOING)
-			f->dir = SS_DIR_OUT;
+		f->dir = get_be16(pkt) == SS_PACKET_OUTGOING ? SS_DIR_OUT : SS_DIR_IN;
 		break;
 	case DLT_LINUX_SLL2:
 		hdr = SS_SLL2_HDR_LEN;
@@ -85,8 +85,7 @@ void ss_link_decode(int dlt, const uint8_t *pkt, uint32_t caplen, struct ss_fram
 			break;
 		f->proto = get_be16(pkt);
 		f->ifindex = get_be32(pkt + 4);
-		if (pkt[10] == SS_PACKET_OUTGOING)
-			f->dir = SS_DIR_OUT;
+		f->dir = pkt[10] == SS_PACKET_OUTGOING ? SS_DIR_OUT : SS_DIR_IN;
 		break;
 	case DLT_NULL:
 	case DLT_LOOP:

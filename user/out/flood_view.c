@@ -5,6 +5,7 @@
 #include <time.h>
 #include "engine/accounts.h"
 #include "out/flood_view.h"
+#include "out/latency_view.h"
 #include "out/fmt.h"
 
 double flood_incomplete_pct(const struct flood_interval *iv)
@@ -23,10 +24,13 @@ void flood_alerts_update(struct flood_alerts *a, const struct flood_interval *iv
 
 	if (a->syn_rate)
 		now[FLOOD_ALERT_SYN_RATE] = rate > (double)a->syn_rate;
-	/* With no SYN at all nothing is incomplete: the alert ends. */
+	/* With no new SYN the share is not defined: an alert on holds while
+	 * handshakes are still half-open (the flood's leftovers), and ends
+	 * once none is. */
 	if (a->incomplete_pct >= 0)
-		now[FLOOD_ALERT_INCOMPLETE] = iv->syn > 0 &&
-					      flood_incomplete_pct(iv) > a->incomplete_pct;
+		now[FLOOD_ALERT_INCOMPLETE] = iv->syn > 0 ?
+			flood_incomplete_pct(iv) > a->incomplete_pct :
+			a->active[FLOOD_ALERT_INCOMPLETE] && iv->half_open > 0;
 	for (i = 0; i < FLOOD_ALERT_MAX; i++) {
 		a->changed[i] = now[i] == a->active[i] ? 0 : (now[i] ? 1 : -1);
 		a->active[i] = now[i];
@@ -145,7 +149,11 @@ static void print_json(FILE *f, const struct flood_interval *iv,
 		print_tcp(f, iv, ",", 1);
 		fputs("},", f);
 	}
-	fputs("\"alerts\":[", f);
+	fputs("\"syn_to_synack_hist\":", f);
+	ss_lat_json(f, &iv->lat[0]);
+	fputs(",\"synack_to_ack_hist\":", f);
+	ss_lat_json(f, &iv->lat[1]);
+	fputs(",\"alerts\":[", f);
 	for (i = 0, first = 1; i < FLOOD_ALERT_MAX; i++)
 		if (a->active[i]) {
 			fprintf(f, "%s\"%s\"", first ? "" : ",", alert_key[i]);
@@ -242,6 +250,10 @@ static void print_screen(FILE *f, const char *title, const struct flood_interval
 			snprintf(rr, sizeof(rr), "%.0f", iv->sources[i].syn / d);
 		}
 		fprintf(f, "  %-40s %10s    %-40s %10s\n", left, lr, right, rr);
+	}
+	if (iv->lat[0].count || iv->lat[1].count) {
+		fputc('\n', f);
+		ss_lat_print(f, "  ", &iv->lat[0], &iv->lat[1]);
 	}
 	fflush(f);
 }

@@ -8,7 +8,10 @@
 #define SS_FLOOD_H
 
 #include <stdint.h>
+#include <linux/types.h>
 #include "host/tcpstat.h"
+#include "sketch.h"
+#include "engine/latency.h"
 #include <stdio.h>
 #include "cli/options.h"
 
@@ -27,6 +30,15 @@ struct flood_source {
 	uint64_t syn;
 };
 
+/* The flood maps of one epoch (an interval): the SYNs counted in it,
+ * per target, and the heavy sources, all from the same window. */
+struct flood_epoch {
+	uint64_t syn;
+	int ntargets, nsources;
+	struct flood_target targets[SS_FLOOD_TARGETS];
+	struct flood_source sources[SS_FLOOD_CANDIDATES];
+};
+
 /* Counts over one interval (not rates: divide by interval_s). */
 struct flood_interval {
 	int64_t ts_ns;             /* UTC time at the end of the interval */
@@ -39,6 +51,9 @@ struct flood_interval {
 	int ntargets, nsources;
 	struct flood_target targets[FLOOD_TOP_MAX];
 	struct flood_source sources[FLOOD_TOP_MAX];
+	/* The latencies of the records made in the interval: syn>synack,
+	 * synack>ack. */
+	struct ss_lat_hist lat[2];
 };
 
 enum flood_alert { FLOOD_ALERT_SYN_RATE, FLOOD_ALERT_INCOMPLETE, FLOOD_ALERT_MAX };

@@ -15,6 +15,14 @@
 
 /* ---- the per-record writers (wbuf.h) ------------------------------------ */
 
+/* A text column's width: the widest value seen so far. */
+static size_t widen(size_t *col, size_t len)
+{
+	if (len > *col)
+		*col = len;
+	return *col;
+}
+
 void ss_out_init(struct ss_out *o, int fd, int json, int explain, int line_flush,
 		 int64_t ts_offset_ns, const char *fixed_ifname)
 {
@@ -24,6 +32,10 @@ void ss_out_init(struct ss_out *o, int fd, int json, int explain, int line_flush
 	o->explain = explain;
 	o->line_flush = line_flush;
 	o->ts_offset_ns = ts_offset_ns;
+	o->col_iface = 10;
+	o->col_flow = 46;
+	o->col_pkt_iface = 8;
+	o->col_pkt_flow = 40;
 	tcache_init(&o->tc);
 	o->p0f = ss_p0f_cache_new(NULL);
 	if (fixed_ifname) {
@@ -284,7 +296,7 @@ static void json_side(struct ss_out *o, const char *name, size_t name_len, int h
 		struct ss_p0f_pkt pk;
 
 		p0f_pkt(s, family, syn_mss, &pk);
-		put_fingerprint(o, &pk, 1);
+		put_fingerprint(o, &pk, o->p0f_db != NULL);
 	}
 	wb_char(w, '}');
 }
@@ -539,9 +551,9 @@ void ss_out_record(struct ss_out *o, const struct hs_record *r, const struct ss_
 		n2 = fmt_latency(l2, r->synack_to_ack_us);
 		wb_mem(w, ts, nt);
 		wb_lit(w, "  ");
-		wb_left(w, ifc->name, ifc->name_len, 10);
+		wb_left(w, ifc->name, ifc->name_len, widen(&o->col_iface, ifc->name_len));
 		wb_char(w, ' ');
-		wb_left(w, flow, nf, 46);
+		wb_left(w, flow, nf, widen(&o->col_flow, nf));
 		wb_char(w, ' ');
 		wb_left(w, outcome, strlen(outcome), 11);
 		wb_lit(w, "  syn>synack ");
@@ -561,6 +573,168 @@ void ss_out_record(struct ss_out *o, const struct hs_record *r, const struct ss_
 		wb_char(w, '\n');
 		line_end(o);
 	}
+}
+
+/* ---- --explain's ladder ---------------------------------------------------- */
+
+#define LADDER_MIN 44   /* the arrows' width between the two ends */
+
+struct rung {
+	int to_server;           /* the arrow's way */
+	char label[64];
+	int64_t after_us;        /* since the packet before; -1: not shown */
+};
+
+/* One arrow of width w: "---- label ---->" or "<--- label -----". */
+static void ladder_arrow(struct ss_wbuf *w, const struct rung *g, size_t width)
+{
+	size_t len = strlen(g->label), body = len + 2, dl = (width - 1 - body) / 2;
+	size_t dr = width - 1 - body - dl, i;
+	char t[32];
+
+	wb_lit(w, "       |");
+	if (!g->to_server)
+		wb_char(w, '<');
+	for (i = 0; i < dl; i++)
+		wb_char(w, '-');
+	wb_char(w, ' ');
+	wb_mem(w, g->label, len);
+	wb_char(w, ' ');
+	for (i = 0; i < dr; i++)
+		wb_char(w, '-');
+	if (g->to_server)
+		wb_char(w, '>');
+	wb_char(w, '|');
+	if (g->after_us >= 0) {
+		wb_lit(w, "  +");
+		wb_mem(w, t, fmt_latency(t, g->after_us));
+	}
+	wb_char(w, '\n');
+}
+
+/* Two ends on a line: a from the left post, b ending at the right one. */
+static void ladder_ends(struct ss_wbuf *w, const char *a, size_t na, const char *b, size_t nb,
+			size_t width)
+{
+	size_t i;
+
+	wb_lit(w, "       ");
+	wb_mem(w, a, na);
+	for (i = na + nb; i < width + 2; i++)
+		wb_char(w, ' ');
+	wb_mem(w, b, nb);
+	wb_char(w, '\n');
+}
+
+static int64_t us_between(uint64_t a, uint64_t b)
+{
+	return a && b && b >= a ? (int64_t)((b - a) / 1000) : -1;
+}
+
+/* What the ladder shows ended how. */
+static void ladder_end(char *buf, size_t n, const struct hs_record *r)
+{
+	char t[32];
+	size_t k;
+
+	switch (r->outcome) {
+	case HS_ESTABLISHED:
+		k = fmt_latency(t, us_between(r->syn_ts, r->ack_ts));
+		t[k] = '\0';
+		snprintf(buf, n, "established: the connection is open%s%s%s",
+			 r->have_syn && r->have_ack ? ", " : "", r->have_syn && r->have_ack ? t : "",
+			 r->have_syn && r->have_ack ? " after the first SYN" : "");
+		break;
+	case HS_REFUSED:
+		snprintf(buf, n, "refused: the server answered the SYN with a RST (nothing listens "
+			 "on port %u)", r->server_port);
+		break;
+	case HS_RESET:
+		snprintf(buf, n, "reset by the %s before the handshake completed",
+			 r->rst_from_client ? "client" : "server");
+		break;
+	case HS_TIMEOUT:
+		snprintf(buf, n, r->have_synack ? "timed out: the SYN-ACK got no ACK" :
+			 "timed out: the SYN got no answer");
+		break;
+	default:
+		snprintf(buf, n, "still open when the trace ended");
+	}
+}
+
+/* --explain, after a record: its handshake as a ladder, client on the
+ * left, server on the right, each packet an arrow with its numbers and
+ * the time since the packet before. */
+void ss_out_ladder(struct ss_out *o, const struct hs_record *r)
+{
+	struct ss_wbuf *w = &o->w;
+	struct rung g[4];
+	char cli[SS_ADDR_MAX + 8], srv[SS_ADDR_MAX + 8], end[160];
+	size_t ncli, nsrv, width = LADDER_MIN, i, n = 0;
+	uint64_t prev = 0;
+
+	if (o->json)
+		return;
+	if (r->have_syn) {
+		g[n] = (struct rung){ .to_server = 1, .after_us = -1 };
+		snprintf(g[n].label, sizeof(g[n].label), r->syn_retrans ? "SYN seq %u (sent %u times)" :
+			 "SYN seq %u", r->syn_seq, r->syn_retrans + 1);
+		prev = r->syn_ts;
+		n++;
+	}
+	if (r->have_synack) {
+		g[n] = (struct rung){ .to_server = 0, .after_us = us_between(prev, r->synack_ts) };
+		if (r->synack_retrans)
+			snprintf(g[n].label, sizeof(g[n].label), "SYN-ACK seq %u ack %u (sent %u times)",
+				 r->synack_seq, r->synack.ack, r->synack_retrans + 1);
+		else
+			snprintf(g[n].label, sizeof(g[n].label), "SYN-ACK seq %u ack %u",
+				 r->synack_seq, r->synack.ack);
+		if (r->syn_to_synack_us >= 0)
+			g[n].after_us = r->syn_to_synack_us;
+		prev = r->synack_ts;
+		n++;
+	}
+	if (r->have_ack) {
+		g[n] = (struct rung){ .to_server = 1, .after_us = r->synack_to_ack_us };
+		snprintf(g[n].label, sizeof(g[n].label), "ACK ack %u", r->synack_seq + 1);
+		if (!r->have_synack)
+			snprintf(g[n].label, sizeof(g[n].label), "ACK");
+		prev = r->ack_ts;
+		n++;
+	}
+	if (r->outcome == HS_REFUSED || r->outcome == HS_RESET) {
+		g[n] = (struct rung){ .to_server = r->rst_from_client,
+				      .after_us = us_between(prev, r->end_ts) };
+		snprintf(g[n].label, sizeof(g[n].label), "RST");
+		n++;
+	}
+	for (i = 0; i < n; i++)
+		if (strlen(g[i].label) + 8 > width)
+			width = strlen(g[i].label) + 8;
+	ncli = fmt_endpoint(cli, r->family, r->client, r->client_port);
+	nsrv = fmt_endpoint(srv, r->family, r->server, r->server_port);
+	/* The ends over their posts: the client's from the left one, the
+	 * server's ending at the right one. */
+	if (ncli + nsrv + 2 > width + 2)
+		width = ncli + nsrv + 2;
+	ladder_ends(w, "client", 6, "server", 6, width);
+	ladder_ends(w, cli, ncli, srv, nsrv, width);
+	if (!r->have_syn) {
+		wb_lit(w, "       |  (its SYN was not seen)");
+		wb_char(w, '\n');
+	}
+	for (i = 0; i < n; i++)
+		ladder_arrow(w, &g[i], width);
+	if (r->outcome == HS_TIMEOUT) {
+		wb_lit(w, "       |  ... nothing more");
+		wb_char(w, '\n');
+	}
+	ladder_end(end, sizeof(end), r);
+	wb_lit(w, "       ");
+	wb_mem(w, end, strlen(end));
+	wb_lit(w, "\n\n");
+	line_end(o);
 }
 
 static const char *kind_name(uint8_t kind)
@@ -701,7 +875,8 @@ void ss_out_packet(struct ss_out *o, const struct ss_event *e)
 	int64_t t = (int64_t)e->ts_ns + o->ts_offset_ns;
 	const struct ss_out_if *ifc = iface(o, e->ifindex);
 	int syn = e->kind == SS_EV_SYN || e->kind == SS_EV_SYNACK;
-	const char *kn = kind_name(e->kind), *dir = e->dir == SS_DIR_OUT ? "out" : "in";
+	const char *kn = kind_name(e->kind);
+	const char *dir = e->dir == SS_DIR_OUT ? "out" : e->dir == SS_DIR_IN ? "in" : "-";
 	struct ss_wbuf *w = &o->w;
 	struct ss_opts op;
 	char *p;
@@ -721,10 +896,15 @@ void ss_out_packet(struct ss_out *o, const struct ss_event *e)
 		put_json_iface(o, ifc);
 		wb_room(w, 384);
 		p = wb_tail(w);
-		PUT_LIT(p, ",\"dir\":\"");
-		memcpy(p, dir, strlen(dir));
-		p += strlen(dir);
-		PUT_LIT(p, "\",\"family\":");
+		/* A capture that does not say which way: null. */
+		if (e->dir == SS_DIR_UNKNOWN) {
+			PUT_LIT(p, ",\"dir\":null,\"family\":");
+		} else {
+			PUT_LIT(p, ",\"dir\":\"");
+			memcpy(p, dir, strlen(dir));
+			p += strlen(dir);
+			PUT_LIT(p, "\",\"family\":");
+		}
 		p += fmt_u64(p, e->family);
 		PUT_LIT(p, ",\"src\":\"");
 		p += fmt_addr(p, e->family, e->saddr);
@@ -757,21 +937,23 @@ void ss_out_packet(struct ss_out *o, const struct ss_event *e)
 		return;
 	}
 	{
-		char ts[40], src[SS_ADDR_MAX + 8], dst[SS_ADDR_MAX + 8];
+		char ts[40], src[SS_ADDR_MAX + 8], dst[SS_ADDR_MAX + 8], flow[2 * sizeof(src) + 4];
 		size_t nt = fmt_clock(&o->tc, ts, t);
 		size_t ns = fmt_endpoint(src, e->family, e->saddr, e->sport);
 		size_t nd = fmt_endpoint(dst, e->family, e->daddr, e->dport);
+		size_t nf = ns + 3 + nd;
 
 		src[ns] = dst[nd] = '\0';
+		memcpy(flow, src, ns);
+		memcpy(flow + ns, " > ", 3);
+		memcpy(flow + ns + 3, dst, nd);
 		wb_mem(w, ts, nt);
 		wb_char(w, ' ');
-		wb_left(w, ifc->name, ifc->name_len, 8);
+		wb_left(w, ifc->name, ifc->name_len, widen(&o->col_pkt_iface, ifc->name_len));
 		wb_char(w, ' ');
 		wb_left(w, dir, strlen(dir), 3);
 		wb_char(w, ' ');
-		wb_mem(w, src, ns);
-		wb_lit(w, " > ");
-		wb_mem(w, dst, nd);
+		wb_left(w, flow, nf, widen(&o->col_pkt_flow, nf));
 		wb_lit(w, "  ");
 		wb_left(w, kn, strlen(kn), 7);
 		wb_lit(w, " seq ");

@@ -38,6 +38,10 @@ struct ss_out {
 	struct ss_out_if fixed;      /* offline: the file's name, for every record */
 	struct ss_out_if ifs[SS_OUT_IFS], scratch;
 	int nif, last_if;
+	/* Text columns: at least their first width, widened to the widest
+	 * value seen (a long capture name, an IPv6 flow), never narrowed,
+	 * so that the lines from there on stay aligned. */
+	size_t col_iface, col_flow, col_pkt_iface, col_pkt_flow;
 	struct ss_p0f_cache *p0f;    /* signatures (and labels with a db) */
 	struct ss_p0f_db *p0f_db;
 };
@@ -57,6 +61,8 @@ int ss_out_load_p0f(struct ss_out *o, const char *path, char *err, size_t n);
 int ss_out_flush(struct ss_out *o);
 /* why: the record's cgroups and cause (whowhy.h), NULL: none (offline). */
 void ss_out_record(struct ss_out *o, const struct hs_record *r, const struct ss_why *why);
+/* --explain (text): the record's handshake as a ladder diagram. */
+void ss_out_ladder(struct ss_out *o, const struct hs_record *r);
 /* A SYN or SYN-ACK must be the struct ss_event of a struct ss_event_syn. */
 void ss_out_packet(struct ss_out *o, const struct ss_event *e);
 struct ss_accounts;

@@ -284,6 +284,7 @@ size_t fmt_json_body(char *p, const char *s)
 void tcache_init(struct ss_tcache *c)
 {
 	c->sec = INT64_MIN;
+	c->local_sec = INT64_MIN;
 	c->date_len = 0;
 	c->clock = c->date;
 }
@@ -365,12 +366,23 @@ size_t fmt_utc(struct ss_tcache *c, char *p, int64_t ns)
 size_t fmt_clock(struct ss_tcache *c, char *p, int64_t ns)
 {
 	int64_t sec = ns / 1000000000;
-	size_t n;
+	size_t n = 8;
 
-	if (sec != c->sec)
-		tcache_set(c, sec);
-	n = (size_t)(c->date + c->date_len - c->clock);
-	memcpy(p, c->clock, n);
+	/* Once per second of records: the zone's rules (DST) apply to each. */
+	if (sec != c->local_sec) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+
+		if (!localtime_r(&t, &tm))
+			gmtime_r(&t, &tm);
+		fmt_u64_pad(c->local, (uint64_t)tm.tm_hour, 2);
+		c->local[2] = ':';
+		fmt_u64_pad(c->local + 3, (uint64_t)tm.tm_min, 2);
+		c->local[5] = ':';
+		fmt_u64_pad(c->local + 6, (uint64_t)tm.tm_sec, 2);
+		c->local_sec = sec;
+	}
+	memcpy(p, c->local, n);
 	p[n++] = '.';
 	n += fmt_usec(p + n, ns);
 	return n;

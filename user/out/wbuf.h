@@ -136,12 +136,15 @@ struct ss_tcache {
 	char date[32];           /* "YYYY-MM-DDTHH:MM:SS" */
 	size_t date_len;
 	const char *clock;       /* points into date: "HH:MM:SS" */
+	int64_t local_sec;       /* INT64_MIN: none yet */
+	char local[9];           /* "HH:MM:SS", local time */
 };
 
 void tcache_init(struct ss_tcache *c);
 /* RFC 3339 with microseconds, "2026-12-02T12:00:00.123456Z" */
 size_t fmt_utc(struct ss_tcache *c, char *p, int64_t ns);
-/* Time of day with microseconds, "12:00:00.123456" */
+/* Local time of day with microseconds, "12:00:00.123456", as tcpdump
+ * prints it (TZ applies) */
 size_t fmt_clock(struct ss_tcache *c, char *p, int64_t ns);
 
 static inline void wb_u64(struct ss_wbuf *w, uint64_t v)
