@@ -2,12 +2,16 @@
 # scripts/bench.sh builds them with `make bench-tools`; the guard lets it
 # also run `make -f Makefile -f bench/bench.mk bench-tools` whether or not
 # the Makefile includes this file.
-#   bench_prog   kernel cost per packet (BPF_PROG_TEST_RUN), ring buffer
+#   bench_prog   kernel cost per packet (BPF_PROG_TEST_RUN), event ring
 #                consumers, the bare XDP program for the veth benchmark,
-#                BPF run-time stats, a SYN flood target
+#                BPF run-time stats, a SYN flood target; it links
+#                libsynscope.a (the rings' reader and sizing)
 #   bench_mkcap  writes a large synthetic capture (libpcap)
-# libpcap's and libbpf's headers clash: bench_prog.c includes only libbpf,
-# mkcap.c only libpcap.
+# libpcap's and libbpf's headers clash: bench_prog.c includes only libbpf
+# (and the library's live/ headers), mkcap.c only libpcap.
+# A variant's bench_prog links the same libsynscope.a, built against
+# build/synscope.skel.h: bench_prog checks that the variant's skeleton has
+# the same layout where the library reads it.
 #
 # Variants for bench/variants.sh: $(BUILD)/bench-variants/NAME/synscope.bpf.c
 # (a patched copy of bpf/synscope.bpf.c, written by the script) gives
@@ -28,8 +32,8 @@ $(BUILD)/bench_pass.skel.h: $(BUILD)/bench_pass.bpf.o
 	$(BPFTOOL) gen skeleton $< name bench_pass > $@
 
 $(BUILD)/bench_prog: bench/bench_prog.c tests/support/packets.h include/synscope.h \
-		     $(BUILD)/synscope.skel.h $(BUILD)/bench_pass.skel.h | $(BUILD)
-	$(CC) $(CFLAGS) $< -o $@ $(LIBS) -lpthread
+		     $(BUILD)/synscope.skel.h $(BUILD)/bench_pass.skel.h $(LIB) | $(BUILD)
+	$(CC) $(CFLAGS) $< -o $@ $(LIB) $(LIBS) -lpthread
 
 $(BUILD)/bench_mkcap: bench/mkcap.c tests/support/packets.h | $(BUILD)
 	$(CC) $(CFLAGS) $< -o $@ $(LIBS)
@@ -45,7 +49,7 @@ $(BENCH_VARIANTS)/%/synscope.skel.h: $(BENCH_VARIANTS)/%/synscope.bpf.o
 	$(BPFTOOL) gen skeleton $< name synscope_bpf > $@
 
 $(BENCH_VARIANTS)/%/bench_prog: bench/bench_prog.c tests/support/packets.h include/synscope.h \
-				$(BENCH_VARIANTS)/%/synscope.skel.h $(BUILD)/bench_pass.skel.h
-	$(CC) -I$(BENCH_VARIANTS)/$* $(CFLAGS) $< -o $@ $(LIBS) -lpthread
+				$(BENCH_VARIANTS)/%/synscope.skel.h $(BUILD)/bench_pass.skel.h $(LIB)
+	$(CC) -I$(BENCH_VARIANTS)/$* $(CFLAGS) $< -o $@ $(LIB) $(LIBS) -lpthread
 
 endif

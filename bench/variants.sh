@@ -3,8 +3,9 @@
 # path cut out at a time, each measured with the kernel benchmark
 # (build/bench-variants/NAME/bench_prog kernel ... xdp-core). A variant is
 # a copy of the current bpf/synscope.bpf.c with one perl substitution; when
-# the source no longer has what a substitution looks for, the variant says
-# so and is left out. These builds are for measuring only: some break what
+# the source no longer has what a substitution looks for, the variant is
+# not measured and the table says so (a row of its own, and a line on
+# stderr): never silently left out. These builds are for measuring only: some break what
 # the program reports.
 #
 # The machine's speed drifts (a VM's neighbours), so the variants take
@@ -18,9 +19,14 @@
 # negative, in ns and in % of the as-built run just before).
 #
 # BENCH_VARIANTS="as built,no clock" measures only the variants named.
+#   bench/variants.sh --check    only applies every substitution: one line
+#                                each, status 1 if any no longer matches
+#                                (the smoke test; builds and runs nothing)
 # As root. Used by scripts/bench.sh (part "variants").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+CHECK=0
+if [ "${1:-}" = --check ]; then CHECK=1; shift; fi
 REPEAT=${1:-100000}
 ROUNDS=${2:-3}
 VD=build/bench-variants
@@ -47,9 +53,25 @@ VARIANTS=(
 	'no occupancy counts|the group counts (ss_d_pend_occ returns NULL: nothing skipped, nothing counted)|s/return bpf_map_lookup_elem\(&pend_occ, &group\);/(void)group;\n\treturn NULL;/'
 	'no option copy|the copy of the TCP option bytes into a SYN or SYN-ACK event|s/s->opt_len = copy_options\([^;]*\);/s->opt_len = 0;\n\t\t(void)data, (void)data_end;/'
 	'no clock|bpf_ktime_get_ns (events stamped 0)|s/bpf_ktime_get_ns\(\)/0/g'
-	'no ring|the ring buffer reserve, the event fill and the submit (reserve returns NULL: counted as lost)|s/(static __always_inline void \*reserve\(int syn, __u32 \*size\)\n\{\n)/$1\t*size = 0;\n\treturn NULL;\n/'
+	'no ring|the slot lookup, its fill and the publish: emit returns right after the shed check, the event counted as written (the positions are still read, for that check)|s/(\t\tcount_unwritten\(pc, kind, 0\);\n\t\treturn 0;\n\t\}\n)/$1\tss_inc(&pc->c[SS_C_EVENTS]);\n\treturn 0;\n/'
+	'no fill|the fill of the slot (its stamp kept): the slot is looked up and published, nothing else written to it|s/(\ts->e\.ts_ns = now \? now : bpf_ktime_get_ns\(\);\n).*?(\t\/\* Publish:)/$1\t(void)ctx, (void)is_skb, (void)pkt_len, (void)ifindex, (void)pkt, (void)dir, (void)data, (void)data_end;\n$2/s'
 )
 CLASSES=("established ACK" "SYN" "SYN-ACK" "RST" "IPv6 SYN, extension headers" "non-TCP" "filtered-out port" "SYN, consumer behind (shed)")
+
+if [ "$CHECK" = 1 ]; then
+	st=0
+	for v in "${VARIANTS[@]}"; do
+		IFS='|' read -r name what subst <<<"$v"
+		[ -n "$subst" ] || continue
+		if perl -0pe "$subst" "$SRC" | cmp -s "$SRC" -; then
+			echo "$name: no longer matches $SRC"
+			st=1
+		else
+			echo "$name: matches"
+		fi
+	done
+	exit "$st"
+fi
 
 mkdir -p "$VD"
 names=() whats=() dirs=() skipped=()
@@ -64,7 +86,8 @@ for v in "${VARIANTS[@]}"; do
 	if [ -n "$subst" ]; then
 		perl -0pe "$subst" "$SRC" >"$dir/new.c"
 		if cmp -s "$SRC" "$dir/new.c"; then
-			skipped+=("$name")
+			echo "bench/variants.sh: $name: the substitution no longer matches $SRC: not measured" >&2
+			skipped+=("$name|the source no longer has what this variant cuts (its substitution matched nothing): update bench/variants.sh")
 			continue
 		fi
 	else
@@ -79,7 +102,7 @@ for v in "${VARIANTS[@]}"; do
 	rm -f "$dir/new.c" "$dir/out.tsv"
 	if ! ${MAKE:-make} -s --no-print-directory -f Makefile -f bench/bench.mk "$dir/bench_prog" >"$dir/build.log" 2>&1; then
 		echo "bench/variants.sh: $name: build failed: $(head -c 300 "$dir/build.log")" >&2
-		skipped+=("$name (build failed)")
+		skipped+=("$name|its build failed (build/bench-variants/…/build.log)")
 		continue
 	fi
 	names+=("$name") whats+=("$what") dirs+=("$dir")
@@ -145,6 +168,6 @@ for i in "${!names[@]}"; do
 	echo "$row"
 done
 for s in "${skipped[@]}"; do
-	echo "| **$s**: not measured: the source no longer has what this variant cuts, or it did not build |"
+	echo "| **${s%%|*}**: not measured: ${s#*|} |"
 done
 exit 0

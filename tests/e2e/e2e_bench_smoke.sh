@@ -16,12 +16,14 @@ fi
 
 OUT=$TMP/bench.md
 t0=$EPOCHREALTIME
-env BENCH_PARTS="kernel variants veth flood ring offline" BENCH_OUT="$OUT" BENCH_REPEAT=2000 BENCH_ROUNDS=2 BENCH_PAIRS=200 \
+env BENCH_PARTS="kernel variants veth flood ring offline busy verifier" BENCH_OUT="$OUT" \
+	BENCH_REPEAT=2000 BENCH_ROUNDS=2 BENCH_PAIRS=200 \
 	BENCH_VAR_REPEAT=2000 BENCH_VAR_ROUNDS=2 BENCH_VARIANTS="as built,no clock" \
 	BENCH_VETH_ROUNDS=2 BENCH_VETH_SECS=1 \
 	BENCH_GEN_SECS=1 BENCH_FLOOD_ROUNDS=2 BENCH_FLOOD_SECS=1 BENCH_CAP_FLOWS=2000 BENCH_CAP_SECS=1 \
 	BENCH_RING_FLOWS=500 BENCH_RING_ROUNDS=2 \
 	BENCH_CAP_PACKETS=3000 BENCH_OFFLINE_ROUNDS=2 \
+	BENCH_BUSY_N=300 BENCH_BUSY_ROUNDS=2 \
 	scripts/bench.sh >"$TMP/stdout" 2>"$TMP/stderr" &
 bench_pid=$!
 # On any exit, bench.sh gets SIGTERM (never SIGKILL): it removes its own
@@ -80,13 +82,15 @@ check_rows() { # name want-count columns first-cell [section-regex]
 
 for h in "^# synscope benchmarks" "^- machine: .*cores.*kernel " "^- synscope commit: [0-9a-f]" \
 	 "^## 1\. Kernel cost per packet" "^### Where the kernel time goes" "^## 2\. Throughput" \
-	 "^## 3\. SYN flood" "^## 4\. Ring buffer consumer" "^## 5\. Offline" \
+	 "^## 3\. SYN flood" "^## 4\. Event ring consumer" "^## 5\. Offline" "^## 7\. A busy host" \
+	 "^## 8\. Verifier headroom" "^## Targets the project tracks" \
 	 "^## Where figures are far from the limit" "^Whole run: [0-9]+ s"; do
 	if grep -Eq "$h" "$OUT"; then ok "report has /$h/"; else not_ok "report lacks /$h/"; fi
 done
 
 # 1. Three programs, the bare program and nine classes each; XDP also the
-# other paths of the SYN. Columns: class, packet, path, ns/pkt, over bare.
+# other paths of the SYN. Columns: class, packet, path, ns/pkt, over bare,
+# share, target.
 check_eq "kernel: program tables" "$(grep -c '^#### ' "$OUT")" 3
 check_rows "kernel: bare pass program" 3 4 "bare pass program" "^## 1\."
 for c in "established ACK" "SYN" "SYN-ACK" "completing ACK (paired, repeat 1) ‡" \
@@ -106,29 +110,42 @@ for c in "established ACK" "SYN" "SYN-ACK" "RST"; do
 	*) [[ $w == "event written 100.0%;" ]] && ok "kernel: $c path ($w)" || not_ok "kernel: $c path: $w" ;;
 	esac
 done
+w=$(rows "SYN, consumer behind (shed)" "^## 1\." | awk -F'\t' '{ print $3 }')
+[[ $w == *"shed 100.0%"* ]] && ok "kernel: consumer behind: every SYN shed ($w)" || not_ok "kernel: consumer behind: $w"
+# The targets, beside their classes: "≤ N: met" or "≤ N: not met (+D)".
+for c in "established ACK" "SYN" "SYN-ACK" "RST" "IPv6 SYN, extension headers" "completing ACK (paired, repeat 1) ‡"; do
+	bad=$(rows "$c" "^## 1\." | awk -F'\t' '$7 !~ /^≤ [0-9]+: (met|not met \(\+[0-9]+\))$/ { print $7 }')
+	check_eq "kernel: $c has its target" "${bad:-ok}" ok
+done
 for p in "XDP ingress" "tc ingress" "tc egress"; do
 	check_rows "kernel, completing-ACK method: $p" 1 2,3,4,5,6,7 "$p" "^## 1\."
 done
 done_pairs=$(rows "XDP ingress" "^## 1\." | awk -F'\t' '{ split($8, a, " / "); print (a[1] == a[2] && a[1] > 0) ? "all" : $8 }')
 check_eq "kernel: every pair completed a handshake" "$done_pairs" all
 
-# Variants (two of them here).
+# Variants (two of them measured here); every variant's substitution still
+# finds what it cuts in the current source.
 check_rows "variants: as built" 1 2,3,4,5,6,7,8,9 "**as built**: nothing" "^### Where"
 check_eq "variants: no clock measured" \
 	"$(grep -c '^| \*\*no clock\*\*: .*[-+][0-9]* ([-+][0-9]*% \[' "$OUT")" 1
+bench/variants.sh --check >"$TMP/variants-check" 2>&1
+check_eq "variants: every substitution matches bpf/synscope.bpf.c" "$? $(grep -c ': matches$' "$TMP/variants-check")" "0 8"
+grep -v ': matches$' "$TMP/variants-check"
 
 # 2-5.
 check_rows "veth: nothing attached" 1 2 "nothing attached" "^## 2\."
 check_rows "veth: bare XDP" 1 2,3 "bare XDP program" "^## 2\."
 check_rows "veth: synscope" 1 2,3 "synscope" "^## 2\."
-flood=$(awk -F'|' '/^## 3\./ { on = 1 } /^## 4\./ { on = 0 } on && /^\| (defaults|--event-rate 0)/' "$OUT")
+flood=$(awk -F'|' '/^## 3\./ { on = 1 } /^## 4\./ { on = 0 } on && /^\| (defaults|flow table at its cap)/' "$OUT")
 check_eq "flood: rows" "$(printf '%s\n' "$flood" | grep -c .)" 2
 bad=$(printf '%s\n' "$flood" | awk -F'|' -v re="$MM" '{ for (i = 3; i <= 8; i++) { x = $i; if (x !~ re) print i ": " x } }')
 check_eq "flood: figures parse" "${bad:-ok}" ok
 check_rows "ring: synscope json" 1 2,3,4 "synscope -o json > /dev/null: engine + JSON output" "^## 4\."
 check_rows "ring: synscope text" 1 2,3,4 "synscope -o text > /dev/null: engine + text output" "^## 4\."
-check_rows "ring: minimal" 1 2,3 "minimal: libbpf ring_buffer__consume, callback counts" "^## 4\."
-if grep -q "or any lost: 0;" "$OUT"; then ok "ring: every fill wrote 3 events per flow, none lost"; else not_ok "ring: fills"; fi
+check_rows "ring: minimal" 1 2,3 "minimal: ss_ring_consume, callback counts" "^## 4\."
+t=$(rows "synscope -o json > /dev/null: engine + JSON output" "^## 4\." | awk -F'\t' '{ print $5 }')
+[[ $t =~ ^"≥ 7,000,000: "(met|not met)$ ]] && ok "ring: JSON consumer has its target ($t)" || not_ok "ring: JSON target: $t"
+if grep -q "or any lost or shed: 0;" "$OUT"; then ok "ring: every fill wrote 3 events per flow, none lost or shed"; else not_ok "ring: fills"; fi
 want_hs=$((500 * 2 + 50))
 check_eq "ring: synscope made one record per handshake" \
 	"$(grep -o 'json: [0-9]* handshakes: [0-9]* established' "$OUT" | awk '{ print $2 "/" $4 }')" "$want_hs/$want_hs"
@@ -138,6 +155,27 @@ done
 m_td=$(rows tcpdump "^## 5\." | awk -F'\t' '{ print $7 + 0 }')
 m_ts=$(rows tshark "^## 5\." | awk -F'\t' '{ print $7 + 0 }')
 check_eq "offline: tcpdump and tshark find the same packets" "$m_td" "$m_ts"
+
+# 7. The busy host: ab with nothing attached, and with synscope stopped two
+# ways; every figure a number (no value is checked: e2e_busy.sh does).
+check_rows "busy: nothing attached" 1 2 "nothing attached" "^## 7\."
+check_rows "busy: synscope, plain stop" 1 2,3,4,5,6,7 "synscope, plain stop" "^## 7\."
+check_rows "busy: synscope, Ctrl-C" 1 2,3,4,5,6,7 "synscope, Ctrl-C 0.1–0.3 s after the load" "^## 7\."
+check_eq "busy: ab completed every connection" "$(grep -c '^Arms in which ab did not complete every connection: 0\.' "$OUT")" 1
+
+# 8. The verifier: each program loaded without CAP_PERFMON, with and
+# without -w: instructions processed and % of the limit.
+for p in "xdp (ss_xdp_ingress)" "tc ingress (ss_tc_ingress)" "tc egress (ss_tc_egress)"; do
+	bad=$(rows "$p" "^## 8\." | awk -F'\t' '$2 !~ /^[0-9]+$/ || $3 !~ /^[0-9.]+%$/ || $4 !~ /^[0-9]+$/ || $5 !~ /^[0-9.]+%$/ { print }')
+	check_eq "verifier: $p: rows" "$(rows "$p" "^## 8\." | wc -l)" 1
+	check_eq "verifier: $p: figures" "${bad:-ok}" ok
+done
+
+# The targets, summed up: each a figure, its target and met or not.
+tg=$(awk '/^## Targets/ { on = 1; next } /^## / { on = 0 } on && /^\| / && !/^\| what/ && !/---/' "$OUT")
+check_eq "targets: rows" "$(printf '%s\n' "$tg" | grep -c .)" 8
+bad=$(printf '%s\n' "$tg" | awk -F'|' '$5 !~ /^ (met|not met) $/')
+check_eq "targets: each met or not" "${bad:-ok}" ok
 
 # Namespaces: bench.sh removes its own (tests/lib.sh names them by its pid).
 left=$(ip netns list 2>/dev/null | awk '{ print $1 }' | grep -c -x -e "sscli-$bench_pid" -e "sssrv-$bench_pid")
