@@ -7,6 +7,11 @@
 #                BPF run-time stats, a SYN flood target; it links
 #                libsynscope.a (the rings' reader and sizing)
 #   bench_mkcap  writes a large synthetic capture (libpcap)
+#   bench/verdict_cost  the kernel-verdict tracepoint programs' cost per
+#                call against bare ones (bench/tp_bare.bpf.c): BPF run-time
+#                stats, real traffic in namespaces of its own; it links
+#                libsynscope.a, whose ss_verdicts_open() loads them as a
+#                session does
 # libpcap's and libbpf's headers clash: bench_prog.c includes only libbpf
 # (and the library's live/ headers), mkcap.c only libpcap.
 # A variant's bench_prog links the same libsynscope.a, built against
@@ -19,7 +24,7 @@
 ifndef SS_BENCH_MK
 SS_BENCH_MK := 1
 
-BENCH_TOOLS := $(BUILD)/bench_prog $(BUILD)/bench_mkcap
+BENCH_TOOLS := $(BUILD)/bench_prog $(BUILD)/bench_mkcap $(BUILD)/bench/verdict_cost
 BENCH_VARIANTS := $(BUILD)/bench-variants
 
 .PHONY: bench-tools
@@ -37,6 +42,19 @@ $(BUILD)/bench_prog: bench/bench_prog.c tests/support/packets.h include/synscope
 
 $(BUILD)/bench_mkcap: bench/mkcap.c tests/support/packets.h | $(BUILD)
 	$(CC) $(CFLAGS) $< -o $@ $(LIBS)
+
+# build/bench/ is made here: the order-only $(BUILD) above has no rule
+# that would make a subdirectory of it.
+$(BUILD)/bench/tp_bare.bpf.o: bench/tp_bare.bpf.c $(VMLINUX)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/tp_bare.skel.h: $(BUILD)/bench/tp_bare.bpf.o
+	$(BPFTOOL) gen skeleton $< name tp_bare > $@
+
+$(BUILD)/bench/verdict_cost: bench/verdict_cost.c $(USER_HDRS) $(LIB) \
+			     $(BUILD)/bench/tp_bare.skel.h
+	$(CC) $(CFLAGS) -I$(BUILD)/bench $< -o $@ $(LIB) $(LIBS)
 
 # The variant's directory comes first on the include path: its skeleton
 # replaces build/synscope.skel.h.

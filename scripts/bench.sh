@@ -27,6 +27,12 @@
 #   verifier the verifier's instructions processed per program, without
 #            CAP_PERFMON (uid 65534 with CAP_BPF + CAP_NET_ADMIN), with and
 #            without -w: the headroom under its limit of 1,000,000
+#   verdicts the kernel-verdict tracepoint programs (bpf/verdict.bpf.c) on
+#            kfree_skb and tcp_send_reset: ns per packet over a bare program
+#            on the same tracepoint, for a SYN to a closed port (a verdict
+#            on each), a RST (not a handshake), UDP, and a packet of another
+#            namespace; BPF run-time stats on real packets
+#            (build/bench/verdict_cost)
 # The report, markdown, goes to stdout and to $BENCH_OUT (build/bench.md).
 # The targets the project tracks are reported beside the figures (and
 # summed up at the end); none is asserted.
@@ -34,8 +40,8 @@
 # Knobs (environment), the defaults keep the whole run under 12 minutes
 # on a 2-CPU machine:
 #   BENCH_PARTS          default "kernel variants veth flood ring offline
-#                        busy verifier" (variants, the cut-one-part builds,
-#                        take about 2 minutes)
+#                        busy verifier verdicts" (variants, the cut-one-part
+#                        builds, take about 2 minutes; verdicts about 1.5)
 #   BENCH_OUT            default build/bench.md
 #   BENCH_REPEAT         kernel: test runs per measurement, 10000000
 #   BENCH_ROUNDS         kernel: rounds, 3
@@ -59,11 +65,17 @@
 #   BENCH_OFFLINE_ROUNDS offline: rounds, 3
 #   BENCH_BUSY_N         busy: ab's connections per arm, 20000
 #   BENCH_BUSY_ROUNDS    busy: rounds (three arms each), 3
+#   BENCH_VERDICT_N      verdicts: packets of each kind per round and
+#                        program, 200000
+#   BENCH_VERDICT_ROUNDS verdicts: rounds, 5
 #
 # Network: only the veth pair of tests/lib.sh (198.18.0.0/15,
 # fd00:5c::/64), in namespaces created here and removed on every exit
-# path; every program is attached to its interfaces only. Every load is
-# bounded in count and in time.
+# path; every program is attached to its interfaces only. Except
+# verdicts: verdict_cost sends on lo of two namespaces its child process
+# unshares (gone with it), and its tracepoint programs, like a session's,
+# run for the whole host while attached (they filter by namespace). Every
+# load is bounded in count and in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -72,7 +84,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 
-PARTS=${BENCH_PARTS:-kernel variants veth flood ring offline busy verifier}
+PARTS=${BENCH_PARTS:-kernel variants veth flood ring offline busy verifier verdicts}
 OUT=${BENCH_OUT:-build/bench.md}
 REPEAT=${BENCH_REPEAT:-10000000}
 ROUNDS=${BENCH_ROUNDS:-3}
@@ -92,8 +104,11 @@ CAP_PACKETS=${BENCH_CAP_PACKETS:-500000}
 OFFLINE_ROUNDS=${BENCH_OFFLINE_ROUNDS:-3}
 BUSY_N=${BENCH_BUSY_N:-20000}
 BUSY_ROUNDS=${BENCH_BUSY_ROUNDS:-3}
+VERDICT_N=${BENCH_VERDICT_N:-200000}
+VERDICT_ROUNDS=${BENCH_VERDICT_ROUNDS:-5}
 BENCH_PROG=$PWD/build/bench_prog
 MKCAP=$PWD/build/bench_mkcap
+VERDICT_COST=$PWD/build/bench/verdict_cost
 T_START=$EPOCHREALTIME
 
 # Namespaces, $TMP, BG_PIDS and teardown() come from the test helpers.
@@ -643,36 +658,8 @@ if wants busy; then
 		chain input { type filter hook input priority 0; meta l4proto tcp ip saddr != $CLI4 drop; }
 	}
 	NFT
-	# nginx, its config, pid and logs under $TMP: one request per
-	# connection (keep-alive off).
-	mkdir -p "$TMP/nginx"
-	cat >"$TMP/nginx/nginx.conf" <<-CONF
-	worker_processes 2;
-	daemon on;
-	pid $TMP/nginx/nginx.pid;
-	error_log $TMP/nginx/error.log warn;
-	events { worker_connections 4096; }
-	http {
-		access_log off;
-		keepalive_timeout 0;
-		client_body_temp_path $TMP/nginx/body;
-		proxy_temp_path $TMP/nginx/proxy;
-		fastcgi_temp_path $TMP/nginx/fcgi;
-		uwsgi_temp_path $TMP/nginx/uwsgi;
-		scgi_temp_path $TMP/nginx/scgi;
-		server {
-			listen $SRV4:$BUSY_PORT backlog=4096;
-			listen [$SRV6]:$BUSY_PORT backlog=4096;
-			location / { return 200 "ok\n"; }
-		}
-	}
-	CONF
-	ip netns exec "$NS_SRV" nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" \
-		-g "error_log $TMP/nginx/error.log warn;"
-	for _ in $(seq 50); do
-		ip netns exec "$NS_SRV" ss -Hltn "sport = :$BUSY_PORT" | grep -q LISTEN && break
-		sleep 0.1
-	done
+	# nginx (tests/lib.sh): one request per connection, all under $TMP.
+	start_nginx "$BUSY_PORT" || echo "bench: busy: nginx did not start: $(cat "$TMP/nginx/error.log")" >&2
 	declare -a b_none b_plain b_ctrlc b_rplain b_rctrlc b_wplain b_wctrlc
 	declare -a b_evplain b_lostplain b_shedplain b_evctrlc b_lostctrlc b_shedctrlc
 	BUSY_FAILED=0 BUSY_NOTES=""
@@ -799,6 +786,40 @@ if wants verifier; then
 		md "| ${pr%%:*} (${pr#*:}) | $(vcell "${pr#*:}" no) | $(vcell "${pr#*:}" yes) |"
 	done
 	VERIFIER_MAX=$(printf '%s\n' "${vi[@]}" | sort -n | tail -1)
+fi
+
+# ---- 9. kernel verdicts -----------------------------------------------------------
+# verdict_cost prints markdown, then `row NAME VALUE UNIT` lines (medians);
+# the per-packet table is made of those.
+vrow() { # name -> the row's value as ns, "?" when absent
+	awk -v n="$1" '$1 == "row" && $2 == n { printf "%.0f", $3; f = 1 } END { if (!f) printf "?" }' "$TMP/verdict.md"
+}
+if wants verdicts; then
+	progress "verdicts: verdict_cost $VERDICT_N $VERDICT_ROUNDS"
+	# Its own watchdog is 60 s + 80 us per packet sent (four kinds, two
+	# programs, the rounds and a warm-up); this one only backs it up.
+	verdict_st=0
+	timeout $((90 + VERDICT_N * (VERDICT_ROUNDS + 1) * 8 * 80 / 1000000)) \
+		"$VERDICT_COST" "$VERDICT_N" "$VERDICT_ROUNDS" >"$TMP/verdict.md" || verdict_st=$?
+	[ "$verdict_st" = 0 ] || echo "**verdict_cost failed (status $verdict_st): the figures above, if any, are not to be trusted.**" >>"$TMP/verdict.md"
+	vd_kf=$(vrow kfree_skb.syn.over_bare) vd_rs=$(vrow tcp_send_reset.syn.over_bare)
+	vd_syn="?"
+	[ "$vd_kf" != "?" ] && [ "$vd_rs" != "?" ] && vd_syn=$((vd_kf + vd_rs))
+	md ""
+	md "## 9. Kernel verdicts: the tracepoint programs"
+	md ""
+	md "With CAP_PERFMON a session loads two BTF tracepoint programs (bpf/verdict.bpf.c) on skb:kfree_skb and tcp:tcp_send_reset. They run for every packet the host drops and every RST it sends, in every namespace, and write a verdict only for a handshake packet of synscope's own namespace; a packet delivered (a SYN a listener takes, say) runs neither. Below, what they cost per packet over a bare program on the same tracepoint (bench/tp_bare.bpf.c): medians of build/bench/verdict_cost $VERDICT_N $VERDICT_ROUNDS, whose per-call table follows. The kernel times them (BPF run-time statistics), and its own clock reads are most of the bare program's time: over bare is what the verdict programs cost, the ratio overstates it."
+	md ""
+	md "| packet | tracepoint calls | ns over bare, median |"
+	md "|---|---|--:|"
+	md "| SYN to a closed port: a handshake packet, a verdict on each call | kfree_skb + tcp_send_reset | $vd_kf + $vd_rs = $vd_syn |"
+	md "| RST to a closed port: TCP, not a handshake | kfree_skb | $(vrow kfree_skb.rst.over_bare) |"
+	md "| UDP to a closed port: not TCP | kfree_skb | $(vrow kfree_skb.udp.over_bare) |"
+	md "| UDP in another namespace: filtered by namespace | kfree_skb | $(vrow kfree_skb.other-netns.over_bare) |"
+	md ""
+	md "Per call (build/bench/verdict_cost):"
+	md ""
+	mdcat <"$TMP/verdict.md"
 fi
 
 # ---- the kernel part of the closing note: mechanisms, with this run's numbers

@@ -258,3 +258,57 @@ in_cgroup() {
 	bash -c 'echo $$ > "$1/cgroup.procs" && shift 2 && exec nsenter --net=/run/netns/"$0" "$@"' \
 		"$ns" "$cg" _ "$@"
 }
+
+# start_nginx PORT: nginx in the server's namespace on SRV4 and SRV6, one
+# request per connection (keep-alive off), everything under $TMP/nginx
+# (the teardown kills what runs in the namespace); waits until it listens.
+# 0, or 1 with the reason in $TMP/nginx/error.log.
+start_nginx() {
+	local port=$1
+	mkdir -p "$TMP/nginx"
+	cat >"$TMP/nginx/nginx.conf" <<-CONF
+	worker_processes 2;
+	daemon on;
+	pid $TMP/nginx/nginx.pid;
+	error_log $TMP/nginx/error.log warn;
+	events { worker_connections 4096; }
+	http {
+		access_log off;
+		keepalive_timeout 0;
+		client_body_temp_path $TMP/nginx/body;
+		proxy_temp_path $TMP/nginx/proxy;
+		fastcgi_temp_path $TMP/nginx/fcgi;
+		uwsgi_temp_path $TMP/nginx/uwsgi;
+		scgi_temp_path $TMP/nginx/scgi;
+		server {
+			listen $SRV4:$port backlog=4096;
+			listen [$SRV6]:$port backlog=4096;
+			location / { return 200 "ok\n"; }
+		}
+	}
+	CONF
+	ip netns exec "$NS_SRV" nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" \
+		-g "error_log $TMP/nginx/error.log warn;" || return 1
+	for _ in $(seq 50); do
+		ip netns exec "$NS_SRV" ss -Hltn "sport = :$port" | grep -q LISTEN && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_full_listener PORT: a listener on SRV4:PORT in the server's
+# namespace with a backlog of 1 that never accepts (its accept queue fills
+# with the first two clients), for 55 s at most; FULL_PID is it.
+start_full_listener() {
+	in_srv timeout 60 python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(1)
+print("listening", flush=True)
+time.sleep(55)' "$SRV4" "$1" >"$TMP/full$1.out" 2>&1 &
+	FULL_PID=$!
+	BG_PIDS+=("$FULL_PID")
+	for _ in $(seq 50); do grep -q listening "$TMP/full$1.out" && break; sleep 0.1; done
+}

@@ -15,8 +15,9 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 OUT=$TMP/bench.md
+VD_N=2000 VD_ROUNDS=1
 t0=$EPOCHREALTIME
-env BENCH_PARTS="kernel variants veth flood ring offline busy verifier" BENCH_OUT="$OUT" \
+env BENCH_PARTS="kernel variants veth flood ring offline busy verifier verdicts" BENCH_OUT="$OUT" \
 	BENCH_REPEAT=2000 BENCH_ROUNDS=2 BENCH_PAIRS=200 \
 	BENCH_VAR_REPEAT=2000 BENCH_VAR_ROUNDS=2 BENCH_VARIANTS="as built,no clock" \
 	BENCH_VETH_ROUNDS=2 BENCH_VETH_SECS=1 \
@@ -24,6 +25,7 @@ env BENCH_PARTS="kernel variants veth flood ring offline busy verifier" BENCH_OU
 	BENCH_RING_FLOWS=500 BENCH_RING_ROUNDS=2 \
 	BENCH_CAP_PACKETS=3000 BENCH_OFFLINE_ROUNDS=2 \
 	BENCH_BUSY_N=300 BENCH_BUSY_ROUNDS=2 \
+	BENCH_VERDICT_N=$VD_N BENCH_VERDICT_ROUNDS=$VD_ROUNDS \
 	scripts/bench.sh >"$TMP/stdout" 2>"$TMP/stderr" &
 bench_pid=$!
 # On any exit, bench.sh gets SIGTERM (never SIGKILL): it removes its own
@@ -83,7 +85,8 @@ check_rows() { # name want-count columns first-cell [section-regex]
 for h in "^# synscope benchmarks" "^- machine: .*cores.*kernel " "^- synscope commit: [0-9a-f]" \
 	 "^## 1\. Kernel cost per packet" "^### Where the kernel time goes" "^## 2\. Throughput" \
 	 "^## 3\. SYN flood" "^## 4\. Event ring consumer" "^## 5\. Offline" "^## 7\. A busy host" \
-	 "^## 8\. Verifier headroom" "^## Targets the project tracks" \
+	 "^## 8\. Verifier headroom" "^## 9\. Kernel verdicts: the tracepoint programs" \
+	 "^## Targets the project tracks" \
 	 "^## Where figures are far from the limit" "^Whole run: [0-9]+ s"; do
 	if grep -Eq "$h" "$OUT"; then ok "report has /$h/"; else not_ok "report lacks /$h/"; fi
 done
@@ -170,6 +173,35 @@ for p in "xdp (ss_xdp_ingress)" "tc ingress (ss_tc_ingress)" "tc egress (ss_tc_e
 	check_eq "verifier: $p: rows" "$(rows "$p" "^## 8\." | wc -l)" 1
 	check_eq "verifier: $p: figures" "${bad:-ok}" ok
 done
+
+# 9. The verdict programs: the per-packet table (ns over bare), the
+# per-call table (kfree_skb for every kind, tcp_send_reset for the SYN)
+# and its rows for scripts. Not timed: what is checked is that the
+# programs ran through the library's fds and wrote a verdict for each
+# SYN on each tracepoint, for nothing else, and lost none.
+for p in "SYN to a closed port: a handshake packet, a verdict on each call" \
+	 "RST to a closed port: TCP, not a handshake" "UDP to a closed port: not TCP" \
+	 "UDP in another namespace: filtered by namespace"; do
+	bad=$(rows "$p" "^## 9\." | awk -F'\t' '$3 !~ /^([-0-9]+ \+ [-0-9]+ = )?-?[0-9]+$/ { print $3 }')
+	check_eq "verdicts: $p: rows" "$(rows "$p" "^## 9\." | wc -l)" 1
+	check_eq "verdicts: $p: figure" "${bad:-ok}" ok
+done
+check_rows "verdicts: kfree_skb per call" 4 6,7,8,9 "kfree_skb" "^## 9\."
+check_rows "verdicts: tcp_send_reset per call" 1 6,7,8,9 "tcp_send_reset" "^## 9\."
+check_eq "verdicts: verdicts per packet, by tracepoint and kind" \
+	"$(rows kfree_skb "^## 9\." | awk -F'\t' '{ printf "%s ", $3 }')$(rows tcp_send_reset "^## 9\." | awk -F'\t' '{ print $3 }')" \
+	"1.00 0.00 0.00 0.00 1.00"
+vd_rows=$(awk '/^## 9\./ { on = 1; next } /^## / { on = 0 } on && $1 == "row"' "$OUT")
+missing=""
+for k in kfree_skb.syn tcp_send_reset.syn kfree_skb.rst kfree_skb.udp kfree_skb.other-netns; do
+	for m in bare verdict over_bare ratio; do
+		printf '%s\n' "$vd_rows" | grep -Eq "^row $k\.$m -?[0-9.]+ (ns|x)$" || missing+=" $k.$m"
+	done
+done
+check_eq "verdicts: rows for scripts, each tracepoint and kind" "${missing:-none missing}" "none missing"
+check_eq "verdicts: written and lost" \
+	"$(printf '%s\n' "$vd_rows" | awk '$2 == "verdicts.written" { w = $3 } $2 == "verdicts.lost" { l = $3 } END { print w "/" l }')" \
+	"$((2 * VD_N * VD_ROUNDS))/0"
 
 # The targets, summed up: each a figure, its target and met or not.
 tg=$(awk '/^## Targets/ { on = 1; next } /^## / { on = 0 } on && /^\| / && !/^\| what/ && !/---/' "$OUT")

@@ -44,31 +44,7 @@ table ip synscope_busy {
 NFT
 
 # nginx, all of it under TMP: one request per connection.
-mkdir -p "$TMP/nginx"
-cat >"$TMP/nginx/nginx.conf" <<CONF
-worker_processes 2;
-daemon on;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	keepalive_timeout 0;
-	client_body_temp_path $TMP/nginx/body;
-	proxy_temp_path $TMP/nginx/proxy;
-	fastcgi_temp_path $TMP/nginx/fcgi;
-	uwsgi_temp_path $TMP/nginx/uwsgi;
-	scgi_temp_path $TMP/nginx/scgi;
-	server {
-		listen $SRV4:$PORT backlog=4096;
-		listen [$SRV6]:$PORT backlog=4096;
-		location / { return 200 "ok\n"; }
-	}
-}
-CONF
-in_srv nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" -g "error_log $TMP/nginx/error.log warn;" ||
-	{ not_ok "nginx did not start: $(cat "$TMP/nginx/error.log")"; finish; exit 1; }
-for _ in $(seq 50); do in_srv ss -Hltn "sport = :$PORT" | grep -q LISTEN && break; sleep 0.1; done
+start_nginx "$PORT" || { not_ok "nginx did not start: $(cat "$TMP/nginx/error.log")"; finish; exit 1; }
 
 url() { [ "$1" = 4 ] && echo "http://$SRV4:$PORT/" || echo "http://[$SRV6]:$PORT/"; }
 

@@ -40,21 +40,8 @@ netstat_val() { # name: the server namespace's TcpExt counter
 }
 nft_dropped() { in_srv nft -j list counter inet synscope_vd dropped | jq '.nftables[] | select(.counter) | .counter.packets'; }
 
-# The listener that never accepts: backlog 1. A new one (on a port of its
-# own) for every run, so each starts with an empty queue.
-start_full_listener() { # port
-	in_srv timeout 60 python3 -c '
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], int(sys.argv[2])))
-s.listen(1)
-print("listening", flush=True)
-time.sleep(55)' $SRV4 "$1" >"$TMP/full$1.out" 2>&1 &
-	FULL_PID=$!
-	BG_PIDS+=($!)
-	for _ in $(seq 50); do grep -q listening "$TMP/full$1.out" && break; sleep 0.1; done
-}
+# The listener that never accepts (start_full_listener): a new one, on a
+# port of its own, for every run, so each starts with an empty queue.
 
 # One run: the three failing cases at once, then the records against
 # the witnesses. label, wrapper (setpriv ... or nothing), verdicts on (1/0).

@@ -102,16 +102,7 @@ check_eq "dropped SYN: timed out" "$(jq -r .outcome <<<"$rec")" "timeout"
 check_eq "dropped SYN: the kernel's NETFILTER_DROP, no queue" \
 	"$(jq -r '"\(.cause) \(.cause_from) \(.accept_queue // "none")"' <<<"$rec")" "NETFILTER_DROP kernel none"
 
-in_srv timeout 30 python3 -c '
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], int(sys.argv[2])))
-s.listen(1)
-print("listening", flush=True)
-time.sleep(25)' $SRV4 $FULL >"$TMP/full.out" 2>&1 &
-BG_PIDS+=($!)
-for _ in $(seq 50); do grep -q listening "$TMP/full.out" && break; sleep 0.1; done
+start_full_listener "$FULL"
 before=$(netstat_val "$NS_SRV" ListenOverflows)
 start_tcpdump "$NS_SRV" vs0 "$TMP/full.pcap"
 start_synscope "$NS_SRV" "$TMP/full.json" "$TMP/full.err" -i vs0 -o json --timeout 2.5 ||

@@ -110,6 +110,27 @@ int ss_verdicts_counters(const struct ss_verdicts *v, uint64_t out[SS_VD_C_MAX])
 	return ret;
 }
 
+int ss_verdicts_prog_fd(const struct ss_verdicts *v, enum ss_vd_prog which)
+{
+	const struct bpf_program *p;
+	int fd;
+
+	if (!v || !v->skel)
+		return -1;
+	switch (which) {
+	case SS_VD_PROG_KFREE_SKB:
+		p = v->skel->progs.ss_vd_kfree_skb;
+		break;
+	case SS_VD_PROG_TCP_SEND_RESET:
+		p = v->skel->progs.ss_vd_tcp_send_reset;
+		break;
+	default:
+		return -1;
+	}
+	fd = bpf_program__fd(p);
+	return fd < 0 ? -1 : fd;
+}
+
 void ss_verdicts_detach(struct ss_verdicts *v)
 {
 	if (v && v->skel)

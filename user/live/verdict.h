@@ -15,6 +15,13 @@
 
 struct ss_verdicts;
 
+/* The programs, one per tracepoint (ss_verdicts_prog_fd()). */
+enum ss_vd_prog {
+	SS_VD_PROG_KFREE_SKB,
+	SS_VD_PROG_TCP_SEND_RESET,
+	SS_VD_PROG_MAX,
+};
+
 typedef void (*ss_verdict_fn)(void *ctx, const struct ss_verdict *v);
 
 /* Load and attach (before the capabilities are dropped). NULL with the
@@ -24,6 +31,9 @@ struct ss_verdicts *ss_verdicts_open(int verbose, char *err, size_t n);
 long ss_verdicts_consume(struct ss_verdicts *v, ss_verdict_fn fn, void *ctx);
 /* The programs' counters (enum ss_vd_counter), summed over the CPUs. */
 int ss_verdicts_counters(const struct ss_verdicts *v, uint64_t out[SS_VD_C_MAX]);
+/* A program's fd, or -1: the library's, not to be closed. For a benchmark
+ * that detaches them and attaches them itself; a session has no use of it. */
+int ss_verdicts_prog_fd(const struct ss_verdicts *v, enum ss_vd_prog which);
 /* Detach, keeping what was written readable. */
 void ss_verdicts_detach(struct ss_verdicts *v);
 /* Detach and free; NULL is fine. */

@@ -112,6 +112,8 @@ void ss_trace_event(struct ss_trace *t, const struct ss_event *ev)
 		ss_out_packet(&t->out, ev);
 		check_output(t, 0);
 	}
+	if (!t->quiet)
+		ss_out_iface_seen(&t->out, ev->ifindex);
 	hs_feed(t->eng, ev);
 }
 

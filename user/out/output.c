@@ -120,6 +120,11 @@ static const struct ss_out_if *iface(struct ss_out *o, uint32_t ifindex)
 	return f;
 }
 
+void ss_out_iface_seen(struct ss_out *o, uint32_t ifindex)
+{
+	iface(o, ifindex);
+}
+
 static void put_json_iface(struct ss_out *o, const struct ss_out_if *f)
 {
 	wb_char(&o->w, '"');

@@ -61,6 +61,9 @@ int ss_out_load_p0f(struct ss_out *o, const char *path, char *err, size_t n);
 int ss_out_flush(struct ss_out *o);
 /* why: the record's cgroups and cause (whowhy.h), NULL: none (offline). */
 void ss_out_record(struct ss_out *o, const struct hs_record *r, const struct ss_why *why);
+/* An event came in on ifindex: its name is looked up now, while the
+ * interface is there (a record may be printed after it is gone: -i any). */
+void ss_out_iface_seen(struct ss_out *o, uint32_t ifindex);
 /* --explain (text): the record's handshake as a ladder diagram. */
 void ss_out_ladder(struct ss_out *o, const struct hs_record *r);
 /* A SYN or SYN-ACK must be the struct ss_event of a struct ss_event_syn. */
