@@ -114,9 +114,14 @@ static void test_bad_options(void **state)
 	}
 	assert_int_equal(PARSE(&o, err, "-i"), -1);
 	assert_non_null(strstr(err, "needs a value"));
-	/* An interface given twice is said so. */
+	/* An interface given twice is said so; numbers are digits only. */
 	assert_int_equal(PARSE(&o, err, "-i", "vs0", "-i", "lo", "-i", "vs0"), -1);
 	assert_string_equal(err, "-i vs0 given twice");
+	assert_int_equal(PARSE(&o, err, "-i", "any", "-i", "any"), -1);
+	assert_string_equal(err, "-i any given twice");
+	assert_int_equal(PARSE(&o, err, "-i", "lo", "-c", " -1"), -1);
+	assert_int_equal(PARSE(&o, err, "-i", "lo", "-c", " 5"), -1);
+	assert_int_equal(PARSE(&o, err, "-i", "lo", "--timeout", " 2"), -1);
 }
 
 /* One rule for -r: every option only a live trace has is refused, by

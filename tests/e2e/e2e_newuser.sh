@@ -129,7 +129,7 @@ grep -q -E '^       \|-+ SYN seq [0-9]+ -+>\|$' "$TMP/demo.txt" &&
 	grep -q -E '^       \|-+ ACK ack [0-9]+ -+>\|  \+[0-9.]+(us|ms)$' "$TMP/demo.txt" &&
 	grep -q -E '^       \|<-+ RST -+\|  \+[0-9.]+(us|ms)$' "$TMP/demo.txt" &&
 	grep -q "established: the connection is open" "$TMP/demo.txt" &&
-	grep -q "refused: the server answered the SYN with a RST (nothing listens on port 2223)" "$TMP/demo.txt" &&
+	grep -q "refused: the SYN was answered with a RST (port 2223 closed, or a firewall's reject)" "$TMP/demo.txt" &&
 	ok "demo: SYN, SYN-ACK and ACK as arrows, the refused one's RST" ||
 	not_ok "demo: no ladder: $(grep -A6 '^       client' "$TMP/demo.txt" | head -20)"
 

@@ -554,7 +554,7 @@ static void test_errors(void **state)
 		{ "unreadable.pcap", make_unreadable, NOBODY, "Permission denied" },
 		{ "text.pcap", make_text, 0, "not a pcap or pcapng capture" },
 		{ "empty.pcap", make_empty, 0, "empty file" },
-		{ "short.pcap", make_short_header, 0, "truncated dump file" },
+		{ "short.pcap", make_short_header, 0, "truncated capture: 10 bytes, shorter than a pcap file header" },
 		{ "wifi.pcap", make_wifi, 0, "unsupported link type IEEE802_11 (105)" },
 	};
 	char path[PATHLEN], want[PATHLEN + 64];
@@ -841,7 +841,7 @@ static void test_top_intervals(void **state)
 		fail_msg("heavy source not first: %s", iv[0]);
 	heavy = num_after(p, "\"syn\":");
 	assert_true(heavy >= TOP_HEAVY_SYNS && heavy <= TOP_HEAVY_SYNS + 8);
-	assert_non_null(strstr(p, "}],\"alerts\""));     /* and nobody else */
+	assert_non_null(strstr(p, "}],\"syn_to_synack_hist\""));     /* and nobody else */
 	assert_non_null(strstr(iv[0], "\"alerts\":[\"syn_rate\",\"incomplete\"]"));
 	assert_non_null(strstr(iv[0], "\"alert_changes\":[{\"alert\":\"syn_rate\",\"state\":\"start\"},"
 			       "{\"alert\":\"incomplete\",\"state\":\"start\"}]"));
@@ -860,8 +860,10 @@ static void test_top_intervals(void **state)
 	/* 2, 3: no record. The half-open SYN-ACK is older than --timeout at
 	 * T0+3: gone. No SYN: the incomplete alert ends. */
 	assert_interval(iv[2], "2023-11-14T22:13:23.000000Z", "1.000", 0, 0, 0, 0, 0);
-	assert_non_null(strstr(iv[2], "\"top_targets\":[],\"top_sources\":[],\"alerts\":[],"
-			       "\"alert_changes\":[{\"alert\":\"incomplete\",\"state\":\"end\"}]"));
+	assert_non_null(strstr(iv[2], "\"top_targets\":[],\"top_sources\":[],"
+			       "\"syn_to_synack_hist\":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"
+			       "\"synack_to_ack_hist\":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"
+			       "\"alerts\":[],\"alert_changes\":[{\"alert\":\"incomplete\",\"state\":\"end\"}]"));
 	assert_interval(iv[3], "2023-11-14T22:13:24.000000Z", "1.000", 0, 0, 0, 0, 0);
 	assert_non_null(strstr(iv[3], "\"alerts\":[],\"alert_changes\":[]"));
 

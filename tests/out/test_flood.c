@@ -615,7 +615,10 @@ static void test_print_json_empty(void **state)
 		"{\"type\":\"interval\",\"ts\":\"1970-01-01T00:00:00.000000Z\",\"interval_s\":0.250,"
 		"\"syn\":0,\"synack\":0,\"established\":0,\"rst\":0,\"half_open\":0,"
 		"\"incomplete_pct\":0.0,\"events\":0,\"shed\":0,\"lost\":0,"
-		"\"top_targets\":[],\"top_sources\":[],\"alerts\":[],\"alert_changes\":[]}\n");
+		"\"top_targets\":[],\"top_sources\":[],"
+		"\"syn_to_synack_hist\":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"
+		"\"synack_to_ack_hist\":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"
+		"\"alerts\":[],\"alert_changes\":[]}\n");
 	free(s);
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Command-line parsing: strict numbers, one clear message per mistake. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -109,7 +110,8 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	unsigned long long v;
 	char *end;
 
-	if (!s || !*s || *s == '-' || *s == '+')
+	/* Digits only: strtoull would skip blanks and negate " -1". */
+	if (!s || *s < '0' || *s > '9')
 		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -125,7 +127,7 @@ static int parse_double(const char *s, double min, double max, double *out)
 	char *end;
 	double v;
 
-	if (!s || !*s)
+	if (!s || !*s || isspace((unsigned char)*s))
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);
@@ -230,6 +232,8 @@ int ss_options_parse(int argc, char **argv, struct ss_options *o, char *err, siz
 		switch (c) {
 		case 'i':
 			if (strcmp(optarg, "any") == 0) {
+				if (o->any_iface)
+					return ss_fail(err, errlen, "-i any given twice");
 				o->any_iface = 1;
 				break;
 			}

@@ -120,6 +120,17 @@ static void on_listener(void *arg, const struct inet_diag_msg *m, size_t len)
 	/* For a listener: rqueue, the connections waiting to be accepted;
 	 * wqueue, the backlog. */
 	l->backlog = m->idiag_wqueue;
+	/* SO_REUSEPORT: several sockets, one listener: one sample a dump,
+	 * the fullest queue, so the ring still spans its reach. */
+	if (l->n) {
+		struct lq_sample *last = &l->ring[(l->head + LQ_SAMPLES - 1) % LQ_SAMPLES];
+
+		if (last->ts == q->now) {
+			if (m->idiag_rqueue > last->len)
+				last->len = m->idiag_rqueue;
+			return;
+		}
+	}
 	l->ring[l->head] = (struct lq_sample){ .ts = q->now, .len = m->idiag_rqueue };
 	l->head = (l->head + 1) % LQ_SAMPLES;
 	if (l->n < LQ_SAMPLES)

@@ -27,7 +27,7 @@ struct ss_attachment {
 };
 
 /* -i any may find many interfaces; -i lists at most SS_MAX_IFACES. */
-#define SS_MAX_ATTACH 256
+#define SS_MAX_ATTACH 256   /* = SS_SOURCE_IFACES (modes/sink.h) */
 
 struct synscope_bpf;
 

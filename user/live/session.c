@@ -232,7 +232,7 @@ int ss_session_run(const struct ss_options *o, struct ss_sink *sink, volatile si
 {
 	struct ss_session s = { .sink = sink };
 	const char *lost = NULL;
-	char err[256], vd_off[256] = "";
+	char err[256], vd_off[256] = "", tcp_off[256] = "";
 	int ret = 1, traced = 0, ring_open = 0;
 	long e;
 
@@ -266,8 +266,7 @@ int ss_session_run(const struct ss_options *o, struct ss_sink *sink, volatile si
 	/* Why handshakes fail: the namespace's TCP statistics, if readable. */
 	s.src.tcp = ss_tcpstat_open(err, sizeof(err));
 	if (!s.src.tcp)
-		fprintf(stderr, "synscope: %s: %s\n", o->top ? "no TCP statistics" : "no failure causes",
-			err);
+		snprintf(tcp_off, sizeof(tcp_off), "%s", err);
 	{
 		struct ss_whowhy_config wc = { .cgroups = !o->top, .tcp = s.src.tcp,
 					       .reasons = s.reasons, .listeners = 1,
@@ -307,6 +306,8 @@ int ss_session_run(const struct ss_options *o, struct ss_sink *sink, volatile si
 	if (!s.vd)
 		fprintf(stderr, "synscope: no kernel verdicts (%s): causes come from the listeners' "
 			"queues only\n", vd_off);
+	if (!s.src.tcp)
+		fprintf(stderr, "synscope: no TCP statistics of the namespace: %s\n", tcp_off);
 	if (ss_whowhy_cgroups_off(s.src.ww))
 		fprintf(stderr, "synscope: no cgroup paths (%s): cgroups print as their ids\n",
 			ss_whowhy_cgroups_off(s.src.ww));

@@ -20,14 +20,14 @@ struct target_total {
 struct ss_top_maps {
 	struct ss_loader *l;
 	/* Per epoch, the targets' counts when it last closed, sorted by key;
-	 * and the read in progress. */
-	struct target_total *prev[2], *cur;
+	 * the read in progress; and where the two merge. */
+	struct target_total *prev[2], *cur, *merged;
 	int nprev[2];
 	uint64_t *percpu;                  /* lookup buffer: ncpus values */
 	struct ss_target_count *percpu_t;  /* the same for targets */
 	uint32_t sketch_sum[SS_SKETCH_EPOCH_SLOTS];      /* one epoch, summed over CPUs */
 	struct ss_source_key hkeys[SS_FLOOD_CANDIDATES]; /* heavy_sources' keys, one walk */
-	struct target_total totals[3][SS_FLOOD_TARGETS];
+	struct target_total totals[4][SS_FLOOD_TARGETS];
 };
 
 static int cmp_target_key(const void *a, const void *b)
@@ -76,10 +76,32 @@ static int read_targets(struct ss_top_maps *st, uint32_t closed, struct flood_ta
 		memcpy(t->addr, st->cur[i].key.addr, sizeof(t->addr));
 		t->syn = st->cur[i].syn - base;
 	}
-	swap = st->prev[closed];
-	st->prev[closed] = st->cur;
-	st->cur = swap;
-	st->nprev[closed] = n;
+	/* The new bases: what was read, and the old bases of targets the
+	 * walk did not reach (an eviction under it restarts it), so that a
+	 * target read next time is not taken from zero. Both sorted. */
+	{
+		const struct target_total *p = st->prev[closed];
+		int a = 0, b = 0, m = 0, np = st->nprev[closed];
+		int room = SS_FLOOD_TARGETS - n;   /* what was read comes first */
+
+		while (a < n || b < np) {
+			int c = a == n ? 1 : b == np ? -1 : cmp_target_key(&st->cur[a], &p[b]);
+
+			if (c <= 0) {
+				st->merged[m++] = st->cur[a++];
+				b += c == 0;
+			} else if (room > 0) {
+				st->merged[m++] = p[b++];
+				room--;
+			} else {
+				b++;
+			}
+		}
+		swap = st->prev[closed];
+		st->prev[closed] = st->merged;
+		st->merged = swap;
+		st->nprev[closed] = m;
+	}
 	return j;
 }
 
@@ -193,6 +215,7 @@ struct ss_top_maps *ss_top_maps_new(struct ss_loader *l)
 	m->prev[0] = m->totals[0];
 	m->prev[1] = m->totals[1];
 	m->cur = m->totals[2];
+	m->merged = m->totals[3];
 	m->percpu = calloc(l->ncpus, sizeof(uint64_t));
 	m->percpu_t = calloc(l->ncpus, sizeof(*m->percpu_t));
 	if (!m->percpu || !m->percpu_t) {

@@ -21,6 +21,9 @@ struct ss_tcpstat_reader;
 struct flood_epoch;
 
 /* What a source offers its sink. */
+/* As many interfaces as a live source may trace (-i any). */
+#define SS_SOURCE_IFACES 256
+
 struct ss_source {
 	const struct ss_options *o;
 	int live;
@@ -56,7 +59,8 @@ struct ss_source {
 	 * one begins): its SYNs, per target, the heavy sources. 0 or
 	 * -errno. */
 	int (*flood)(struct ss_source *src, struct flood_epoch *out);
-	/* The interfaces traced: where a verdict that names none may belong. */
+	/* The interfaces traced (at most SS_SOURCE_IFACES): where a verdict
+	 * that names none, or another device, may belong. */
 	int (*ifindexes)(struct ss_source *src, uint32_t *out, int max);
 	void *impl;
 };

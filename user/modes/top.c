@@ -56,6 +56,14 @@ static int start(void *ctx, struct ss_source *src)
 	return ss_trace_start(t->trace, src);
 }
 
+/* A capture from a pipe has nothing more yet: the intervals written so
+ * far go out (stdout is fully buffered offline). */
+static void idle(void *ctx)
+{
+	(void)ctx;
+	fflush(stdout);
+}
+
 static void event(void *ctx, const struct ss_event *ev)
 {
 	ss_trace_event(((struct top *)ctx)->trace, ev);
@@ -89,12 +97,10 @@ static int close_interval(struct top *t, struct ss_source *src, uint64_t end_ns)
 	memset(iv, 0, sizeof(*iv));
 	iv->ts_ns = (int64_t)end_ns + src->utc_offset;
 	iv->interval_s = (double)(end_ns - t->iv_start) / 1e9;
-	if (src->counters(src, c))
-		return -1;
 	/* The SYNs, per target and per source from the flood maps' epoch,
 	 * one window; the rest from the counters, read just after it
 	 * closed. */
-	if (src->flood(src, &t->epoch))
+	if (src->flood(src, &t->epoch) || src->counters(src, c))
 		return -1;
 	iv->syn = t->epoch.syn;
 	iv->synack = c[SS_C_SYNACK] - t->prev[SS_C_SYNACK];
@@ -251,6 +257,6 @@ int ss_top_sink(const struct ss_options *o, struct ss_sink *sink)
 	t->alerts.syn_rate = o->alert_syn_rate;
 	t->alerts.incomplete_pct = o->alert_incomplete;
 	*sink = (struct ss_sink){ .ctx = t, .start = start, .event = event, .verdict = verdict, .tick = tick,
-				  .end = end, .figures = figures, .free = sink_free };
+				  .idle = idle, .end = end, .figures = figures, .free = sink_free };
 	return 0;
 }

@@ -124,8 +124,8 @@ static void event(void *ctx, const struct ss_event *ev)
 
 void ss_trace_verdict(struct ss_trace *t, const struct ss_verdict *v)
 {
-	uint32_t alt[16];
-	int n = t->src->ifindexes ? t->src->ifindexes(t->src, alt, 16) : 0;
+	uint32_t alt[SS_SOURCE_IFACES];
+	int n = t->src->ifindexes ? t->src->ifindexes(t->src, alt, SS_SOURCE_IFACES) : 0;
 
 	hs_verdict(t->eng, v, alt, n);
 }

@@ -294,8 +294,9 @@ int ss_capture_run(const struct ss_options *o, struct ss_sink *sink, volatile si
 	if (sink->start(sink->ctx, &cap.src))
 		goto out;
 	started = 1;
-	/* Only a file has a size to show progress against. */
-	cap.progress = cap.size > 0 && isatty(STDERR_FILENO);
+	/* Only a file has a size to show progress against; not over records
+	 * written to the same terminal. */
+	cap.progress = cap.size > 0 && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO);
 	while (!*stop) {
 		r = pcap_next_ex(p, &hdr, &data);
 		if (r != 1)

@@ -651,8 +651,8 @@ static void ladder_end(char *buf, size_t n, const struct hs_record *r)
 			 r->have_syn && r->have_ack ? " after the first SYN" : "");
 		break;
 	case HS_REFUSED:
-		snprintf(buf, n, "refused: the server answered the SYN with a RST (nothing listens "
-			 "on port %u)", r->server_port);
+		snprintf(buf, n, "refused: the SYN was answered with a RST (port %u closed, or a "
+			 "firewall's reject)", r->server_port);
 		break;
 	case HS_RESET:
 		snprintf(buf, n, "reset by the %s before the handshake completed",
