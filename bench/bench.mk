@@ -36,7 +36,7 @@ $(BUILD)/bench_pass.bpf.o: bench/pass.bpf.c $(VMLINUX) | $(BUILD)
 $(BUILD)/bench_pass.skel.h: $(BUILD)/bench_pass.bpf.o
 	$(BPFTOOL) gen skeleton $< name bench_pass > $@
 
-$(BUILD)/bench_prog: bench/bench_prog.c tests/support/packets.h include/synscope.h \
+$(BUILD)/bench_prog: bench/bench_prog.c bench/stats.h tests/support/packets.h include/synscope.h \
 		     $(BUILD)/synscope.skel.h $(BUILD)/bench_pass.skel.h $(LIB) | $(BUILD)
 	$(CC) $(CFLAGS) $< -o $@ $(LIB) $(LIBS) -lpthread
 
@@ -52,7 +52,7 @@ $(BUILD)/bench/tp_bare.bpf.o: bench/tp_bare.bpf.c $(VMLINUX)
 $(BUILD)/bench/tp_bare.skel.h: $(BUILD)/bench/tp_bare.bpf.o
 	$(BPFTOOL) gen skeleton $< name tp_bare > $@
 
-$(BUILD)/bench/verdict_cost: bench/verdict_cost.c $(USER_HDRS) $(LIB) \
+$(BUILD)/bench/verdict_cost: bench/verdict_cost.c bench/stats.h $(USER_HDRS) $(LIB) \
 			     $(BUILD)/bench/tp_bare.skel.h
 	$(CC) $(CFLAGS) -I$(BUILD)/bench $< -o $@ $(LIB) $(LIBS)
 
@@ -66,7 +66,7 @@ $(BENCH_VARIANTS)/%/synscope.bpf.o: $(BENCH_VARIANTS)/%/synscope.bpf.c \
 $(BENCH_VARIANTS)/%/synscope.skel.h: $(BENCH_VARIANTS)/%/synscope.bpf.o
 	$(BPFTOOL) gen skeleton $< name synscope_bpf > $@
 
-$(BENCH_VARIANTS)/%/bench_prog: bench/bench_prog.c tests/support/packets.h include/synscope.h \
+$(BENCH_VARIANTS)/%/bench_prog: bench/bench_prog.c bench/stats.h tests/support/packets.h include/synscope.h \
 				$(BENCH_VARIANTS)/%/synscope.skel.h $(BUILD)/bench_pass.skel.h $(LIB)
 	$(CC) -I$(BENCH_VARIANTS)/$* $(CFLAGS) $< -o $@ $(LIB) $(LIBS) -lpthread
 

@@ -57,6 +57,7 @@
 #include "../tests/support/packets.h"
 #include "synscope.skel.h"
 #include "bench_pass.skel.h"
+#include "stats.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 /* Each CPU's event ring as synscope's default --ringbuf-kib (1024 KiB of
@@ -73,70 +74,8 @@
 
 /* ---- small helpers -------------------------------------------------------- */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static void pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Median of n values (n may be large: sorts a copy), and the extremes. */
-static double median(const double *v, int n, double *lo, double *hi)
-{
-	double *s = malloc(n * sizeof(*s)), m;
-
-	if (!s || n <= 0)
-		return 0;
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
-	if (lo)
-		*lo = s[0];
-	if (hi)
-		*hi = s[n - 1];
-	m = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-	free(s);
-	return m;
-}
-
-/* "median [min, max]" with a printf format for each number. */
-static const char *fmt_mm(char *buf, size_t n, const char *f, const double *v, int cnt)
-{
-	double lo, hi, m = median(v, cnt, &lo, &hi);
-	char fm[64];
-
-	snprintf(fm, sizeof(fm), "%s [%s, %s]", f, f, f);
-	snprintf(buf, n, fm, m, lo, hi);
-	return buf;
-}
-
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
-}
-
-/* Per-CPU counters summed, from the fds of the `percpu` and `not_tcp`
- * maps (ss_counters_sum() in include/synscope.h). */
-/* Every interface slot's counters (include/synscope.h), summed. */
+/* Every interface slot's per-CPU counters, summed, from the fds of the
+ * `percpu` and `not_tcp` maps (ss_counters_sum() in include/synscope.h). */
 static void read_counters_fd(int pc_fd, int nt_fd, int ncpus, uint64_t sum[SS_C_MAX])
 {
 	struct ss_percpu *pc = calloc(ncpus, sizeof(*pc));

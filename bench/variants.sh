@@ -54,6 +54,7 @@ VARIANTS=(
 	'no option copy|the copy of the TCP option bytes into a SYN or SYN-ACK event|s/s->opt_len = copy_options\([^;]*\);/s->opt_len = 0;\n\t\t(void)data, (void)data_end;/'
 	'no clock|bpf_ktime_get_ns (events stamped 0)|s/bpf_ktime_get_ns\(\)/0/g'
 	'no ring|the slot lookup, its fill and the publish: emit returns right after the shed check, the event counted as written (the positions are still read, for that check)|s/(\t\tcount_unwritten\(pc, kind, 0\);\n\t\treturn 0;\n\t\}\n)/$1\tss_inc(&pc->c[SS_C_EVENTS]);\n\treturn 0;\n/'
+	'atomic publish|nothing cut: the publish by an atomic add, a full barrier, as where stores may pass each other, instead of the plain store x86 allows|s/if \(cfg_stores_ordered\) \{/if (0) {/'
 	'no fill|the fill of the slot (its stamp kept): the slot is looked up and published, nothing else written to it|s/(\ts->e\.ts_ns = now \? now : bpf_ktime_get_ns\(\);\n).*?(\t\/\* Publish:)/$1\t(void)ctx, (void)is_skb, (void)pkt_len, (void)ifindex, (void)pkt, (void)dir, (void)data, (void)data_end;\n$2/s'
 )
 CLASSES=("established ACK" "SYN" "SYN-ACK" "RST" "IPv6 SYN, extension headers" "non-TCP" "filtered-out port" "SYN, consumer behind (shed)")

@@ -48,6 +48,7 @@
 #include "synscope.h"
 #include "live/verdict.h"
 #include "tp_bare.skel.h"
+#include "stats.h"
 
 #define DEF_PACKETS 200000
 #define DEF_ROUNDS 5
@@ -66,63 +67,6 @@
 #define DST_ADDR "127.0.0.1"
 #define SRC_PORT 40000
 #define DST_PORT 9              /* discard: nothing listens in a fresh namespace */
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static void pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Median of n values (n <= MAX_ROUNDS), and the extremes. */
-static double median(const double *v, int n, double *lo, double *hi)
-{
-	double s[MAX_ROUNDS];
-
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
-	if (lo)
-		*lo = s[0];
-	if (hi)
-		*hi = s[n - 1];
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
-/* "median [min, max]" with a printf format for each number. */
-static const char *fmt_mm(char *buf, size_t n, const char *f, const double *v, int cnt)
-{
-	double lo, hi, m = median(v, cnt, &lo, &hi);
-	char fm[64];
-
-	snprintf(fm, sizeof(fm), "%s [%s, %s]", f, f, f);
-	snprintf(buf, n, fm, m, lo, hi);
-	return buf;
-}
-
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
-}
 
 /* ---- the namespaces and the packets ---------------------------------------- */
 

@@ -31,6 +31,11 @@ const volatile __u32 cfg_ev_slots_log2 = SS_EV_SLOTS_LOG2_MIN;
  * connections, which are never shed. Half the ring (the loader); 0: never
  * for this reason. */
 const volatile __u32 cfg_shed_slots = 0;
+/* Set by the loader where the CPU never reorders a store with an earlier
+ * one (x86): an event is then published with a plain store, which does
+ * not wait, as an atomic add's full barrier does, for the slot's cache
+ * lines to come back from the consumer's CPU. */
+const volatile __u8 cfg_stores_ordered = 0;
 /* --event-rate: SYN and RST events per second per CPU (0 = no limit). */
 const volatile __u32 cfg_event_rate = 0;
 /* The pending table's hash key (random, from the loader), its time unit
@@ -517,7 +522,16 @@ static __always_inline int emit(void *ctx, int is_skb, __u32 pkt_len, __u32 ifin
 	if (!head || !tail)
 		return 0;
 	h = head->pos;
-	used = h - *(volatile __u64 *)&tail->pos;
+	/* The ring is at most this full (the tail only grows). The consumer's
+	 * line is read again only when that could shed or lose the event:
+	 * about once per half ring, not once per event. */
+	used = h - head->tail_seen;
+	if (used > (cfg_shed_slots ? cfg_shed_slots : (1u << cfg_ev_slots_log2) - 1)) {
+		__u64 t = *(volatile __u64 *)&tail->pos;
+
+		head->tail_seen = t;
+		used = h - t;
+	}
 	if ((kind == SS_EV_SYN || kind == SS_EV_RST) && shed(used)) {
 		count_unwritten(pc, kind, 0);
 		return 0;
@@ -564,9 +578,16 @@ static __always_inline int emit(void *ctx, int is_skb, __u32 pkt_len, __u32 ifin
 			r->caplen = n;
 		}
 	}
-	/* Publish: an atomic add is a full barrier, so the slot is written
-	 * before the consumer can see its position move. */
-	__sync_fetch_and_add(&head->pos, 1);
+	/* Publish: the slot is written before the consumer can see its
+	 * position move. The compiler barrier keeps the slot's stores first;
+	 * ordered stores (x86) keep them first on the CPU; elsewhere the
+	 * atomic add's full barrier does. */
+	if (cfg_stores_ordered) {
+		asm volatile("" ::: "memory");
+		*(volatile __u64 *)&head->pos = h + 1;
+	} else {
+		__sync_fetch_and_add(&head->pos, 1);
+	}
 	ss_inc(&pc->c[SS_C_EVENTS]);
 	return 0;
 }

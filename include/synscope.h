@@ -97,16 +97,21 @@ struct ss_event_syn {
  * memory-mapped array ev_ring (CPU c's slots at c << log2); its producer
  * position in ev_head[c], its consumer position in ev_tail[c], each on a
  * cache line of its own. The producer fills slot head & mask, then
- * publishes head + 1 with an atomic add (a full barrier: the slot is
- * written before the position, on every architecture); it counts a loss
- * when head - tail is the ring's size. Userspace polls: no wakeup.
+ * publishes head + 1: a plain store where the CPU keeps stores in order
+ * (x86; the loader sets cfg_stores_ordered), an atomic add (a full
+ * barrier) elsewhere; either way the slot is written before the position.
+ * It counts a loss when head - tail is the ring's size. It reads the
+ * consumer's line only when the tail it last read (tail_seen, beside its
+ * head) says the ring may be past its shed mark: the tail only grows, so
+ * the ring is never fuller than that says. Userspace polls: no wakeup.
  *
  * With -w, the packet as the program saw it, up to the snap length
  * (cfg_snaplen; at most SS_SNAP_MAX), is in the same slot of ev_raw.
  */
 struct ss_ev_pos {
 	__u64 pos;
-	__u64 pad[7];
+	__u64 tail_seen;    /* ev_head: the producer's last read of ev_tail */
+	__u64 pad[6];
 };
 #define SS_EV_SLOTS_LOG2_MIN 6
 #define SS_EV_SLOTS_LOG2_MAX 20

@@ -8,6 +8,7 @@
  * Needs root (CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON).
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1404,6 +1405,17 @@ int main(void)
 	};
 	size_t i;
 	int failed = 0;
+	cpu_set_t one;
+
+	/* The event rings are per CPU: a test that fills one undrained
+	 * (test_stalled_consumer, test_consumer_behind) must run every packet
+	 * on the same CPU, which BPF_PROG_TEST_RUN takes from the caller. */
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
+	if (sched_setaffinity(0, sizeof(one), &one)) {
+		perror("test_bpf: sched_setaffinity");
+		return 1;
+	}
 
 	for (i = 0; i < ARRAY_SIZE(bcases); i++) {
 		table[i].name = bcases[i].name;

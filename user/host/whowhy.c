@@ -28,6 +28,9 @@ static uint64_t now_mono(void)
 }
 
 struct ww_sample {
+	/* When the read began and when it ended: the counters hold all that
+	 * came before ts0 and nothing that came after ts. */
+	uint64_t ts0;
 	uint64_t ts;
 	struct ss_tcpstat s;
 };
@@ -90,12 +93,13 @@ static struct ww_sample *sample_at(const struct ss_whowhy *w, uint32_t i) /* 0: 
 	return &w->ring[(w->head + WW_SAMPLES - w->n + i) % WW_SAMPLES];
 }
 
-static void keep_sample(struct ss_whowhy *w, uint64_t now_ns, const struct ss_tcpstat *st)
+static void keep_sample(struct ss_whowhy *w, uint64_t t0, uint64_t t1, const struct ss_tcpstat *st)
 {
 	struct ww_sample *s = &w->ring[w->head];
 
 	s->s = *st;
-	s->ts = now_ns;
+	s->ts0 = t0;
+	s->ts = t1;
 	w->head = (w->head + 1) % WW_SAMPLES;
 	if (w->n < WW_SAMPLES)
 		w->n++;
@@ -109,15 +113,17 @@ static void take_sample(struct ss_whowhy *w, uint64_t now_ns)
 {
 	struct ss_tcpstat st;
 
-	/* A failed read leaves the ring as it was. */
+	/* A failed read leaves the ring as it was. The read takes a while:
+	 * a packet sent during it may or may not be in the counters, so the
+	 * sample is stamped at both ends. */
 	if (w->tcp && ss_tcpstat_read(w->tcp, &st) == 0)
-		keep_sample(w, now_ns, &st);
+		keep_sample(w, now_ns, now_mono(), &st);
 }
 
 void ss_whowhy_add_sample(struct ss_whowhy *w, uint64_t ts_ns, const struct ss_tcpstat *st)
 {
 	w->causes = 1;
-	keep_sample(w, ts_ns, st);
+	keep_sample(w, ts_ns, ts_ns, st);
 }
 
 void ss_whowhy_sample(struct ss_whowhy *w, uint64_t now_ns, int force)
@@ -132,7 +138,8 @@ void ss_whowhy_sample(struct ss_whowhy *w, uint64_t now_ns, int force)
 	take_sample(w, now_ns);
 }
 
-/* The latest sample at or before t (the oldest when none is). */
+/* The latest sample read by t, whose counters cannot hold what came at t
+ * (the oldest when none is). */
 static const struct ww_sample *sample_before(const struct ss_whowhy *w, uint64_t t)
 {
 	uint32_t lo = 0, hi = w->n; /* first index with ts > t */
@@ -148,15 +155,16 @@ static const struct ww_sample *sample_before(const struct ss_whowhy *w, uint64_t
 	return sample_at(w, lo ? lo - 1 : 0);
 }
 
-/* The earliest sample at or after t, taking one now when there is none. */
+/* The earliest sample whose read began at or after t, so that its
+ * counters hold what came at t; taking one now when there is none. */
 static const struct ww_sample *sample_after(struct ss_whowhy *w, uint64_t t)
 {
-	uint32_t lo = 0, hi = w->n; /* first index with ts >= t */
+	uint32_t lo = 0, hi = w->n; /* first index with ts0 >= t */
 
 	while (lo < hi) {
 		uint32_t mid = (lo + hi) / 2;
 
-		if (sample_at(w, mid)->ts < t)
+		if (sample_at(w, mid)->ts0 < t)
 			lo = mid + 1;
 		else
 			hi = mid;

@@ -572,6 +572,11 @@ int ss_loader_size_rings(struct synscope_bpf *s, int ncpus, unsigned int slots_l
 	__u32 slots = (__u32)ncpus << slots_log2;
 
 	s->rodata->cfg_ev_slots_log2 = slots_log2;
+	/* x86 keeps stores in program order (TSO): the event's publish needs
+	 * no barrier there (bpf/synscope.bpf.c). */
+#if defined(__x86_64__) || defined(__i386__)
+	s->rodata->cfg_stores_ordered = 1;
+#endif
 	return bpf_map__set_max_entries(s->maps.ev_ring, slots) ||
 	       bpf_map__set_max_entries(s->maps.ev_raw, with_raw ? slots : 1) ||
 	       bpf_map__set_max_entries(s->maps.ev_head, (__u32)ncpus) ||

@@ -25,6 +25,8 @@
  * printed interval by interval: its first is (it carries the end of any
  * alert), then one note says how many were left out. */
 #define TOP_MAX_EMPTY 3600
+/* An interval ending this close to --duration's end is the last: end() closes it. */
+#define TOP_END_SLACK_NS (100ull * 1000000)
 
 struct top {
 	const struct ss_options *o;
@@ -34,6 +36,7 @@ struct top {
 	uint64_t period;             /* --interval in ns */
 	int started;
 	uint64_t iv_start, iv_end;   /* the interval in progress: [start, end) */
+	uint64_t stop_ns;            /* live --duration: when the run ends; else ~0 */
 	uint64_t prev[SS_C_MAX];     /* the counters at its start */
 	struct ss_tcpstat tcp_prev;  /* live: the namespace's statistics then */
 	int have_tcp;
@@ -150,6 +153,8 @@ static int tick(void *ctx, struct ss_source *src, uint64_t now_ns)
 		t->started = 1;
 		t->iv_start = now_ns;
 		t->iv_end = now_ns + t->period;
+		t->stop_ns = src->live && t->o->duration > 0 ?
+			     now_ns + (uint64_t)(t->o->duration * 1e9) : UINT64_MAX;
 		/* From here on, as the counters: from the attach, or from
 		 * the first record. */
 		if (src->counters(src, t->prev))
@@ -159,9 +164,21 @@ static int tick(void *ctx, struct ss_source *src, uint64_t now_ns)
 	}
 	if (now_ns >= t->iv_end) {
 		if (src->live) {
-			/* Live, the interval ends when it is read. */
+			uint64_t next = t->iv_end + t->period;
+			uint64_t slack = t->period / 4 < TOP_END_SLACK_NS ? t->period / 4
+									 : TOP_END_SLACK_NS;
+
+			/* The interval that --duration ends is closed by end():
+			 * --interval 1 --duration 3 prints three lines, not
+			 * three and a sliver. */
+			if (t->iv_end + slack >= t->stop_ns)
+				return ss_trace_tick(t->trace, now_ns);
+			/* Live, the interval ends when it is read; the next
+			 * one on the schedule, so that the polls' delays do
+			 * not add up. */
 			if (close_interval(t, src, now_ns))
 				return t->failed = 1;
+			t->iv_end = next > now_ns ? next : now_ns + t->period;
 		} else {
 			/* Offline, at its boundary; whole intervals without a
 			 * record follow, a long run of them as one note. */
