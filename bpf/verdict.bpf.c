@@ -57,6 +57,15 @@ struct vd_tcp {
 	__be16 win, csum, urg;
 };
 
+/* The completing ACKs synscope's tracing programs saw: the same map as
+ * theirs (include/synscope.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SS_ACKS_SEEN);
+	__type(key, __u32);
+	__type(value, __u64);
+} ss_acks_seen SEC(".maps");
+
 #define VD_ETH_P_IP 0x0800
 #define VD_ETH_P_IPV6 0x86DD
 #define VD_IPPROTO_TCP 6
@@ -116,8 +125,11 @@ static __always_inline __u8 skb_sk_state(const struct sk_buff *skb, const struct
 /*
  * The IP and TCP headers from skb->head + network_header (probe reads:
  * the TCP header is found from the IP header's length; transport_header
- * is not always set yet, or is the IP header on a tap's clone). IPv6
- * extension headers are not walked: such a packet is not reported.
+ * is not always set yet, or is the IP header on a tap's clone). One read
+ * of 60 bytes takes both where there are no IP options or extension
+ * headers (the common case: this runs for every packet the namespace
+ * drops); else, or where those 60 bytes are not all there, a read each.
+ * IPv6 extension headers are not walked: such a packet is not reported.
  * 0 and *payload the TCP payload's length, or -1: not a TCP segment.
  */
 static __always_inline int parse(const struct sk_buff *skb, struct ss_verdict *v, __u32 *payload)
@@ -125,40 +137,51 @@ static __always_inline int parse(const struct sk_buff *skb, struct ss_verdict *v
 	unsigned char *head = skb->head;
 	__u16 nh = skb->network_header, l4, proto = skb->protocol;
 	union {
-		struct vd_ip4 v4;
-		struct vd_ip6 v6;
-	} ip;
+		struct { struct vd_ip4 ip; struct vd_tcp tcp; } v4;
+		struct { struct vd_ip6 ip; struct vd_tcp tcp; } v6;
+	} h;
 	struct vd_tcp tcp;
 	__u32 iplen, doff;
+	int whole;
 
-	if (nh == 0xffff || bpf_probe_read_kernel(&ip, sizeof(ip.v4), head + nh))
+	if (nh == 0xffff)
 		return -1;
-	if (ip.v4.vihl >> 4 == 4 && proto != bpf_htons(VD_ETH_P_IPV6)) {
-		__u32 ihl = (ip.v4.vihl & 0xf) * 4;
+	whole = bpf_probe_read_kernel(&h, sizeof(h.v6), head + nh) == 0;
+	if (!whole && bpf_probe_read_kernel(&h, sizeof(h.v4.ip), head + nh))
+		return -1;
+	if (h.v4.ip.vihl >> 4 == 4 && proto != bpf_htons(VD_ETH_P_IPV6)) {
+		__u32 ihl = (h.v4.ip.vihl & 0xf) * 4;
 
-		if (ihl < 20 || ip.v4.protocol != VD_IPPROTO_TCP ||
-		    (ip.v4.frag_off & bpf_htons(0x1fff)))
+		if (ihl < 20 || h.v4.ip.protocol != VD_IPPROTO_TCP ||
+		    (h.v4.ip.frag_off & bpf_htons(0x1fff)))
 			return -1;
 		v->family = 4;
-		v->saddr[0] = ip.v4.saddr;
-		v->daddr[0] = ip.v4.daddr;
+		v->saddr[0] = h.v4.ip.saddr;
+		v->daddr[0] = h.v4.ip.daddr;
 		l4 = nh + ihl;
-		iplen = bpf_ntohs(ip.v4.tot_len);
+		iplen = bpf_ntohs(h.v4.ip.tot_len);
 		iplen = iplen > ihl ? iplen - ihl : 0;
-	} else if (ip.v4.vihl >> 4 == 6 && proto != bpf_htons(VD_ETH_P_IP)) {
-		if (bpf_probe_read_kernel(&ip, sizeof(ip.v6), head + nh) ||
-		    ip.v6.nexthdr != VD_IPPROTO_TCP)
+		if (whole && ihl == 20)
+			tcp = h.v4.tcp;
+		else if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + l4))
+			return -1;
+	} else if (h.v4.ip.vihl >> 4 == 6 && proto != bpf_htons(VD_ETH_P_IP)) {
+		if (!whole && bpf_probe_read_kernel(&h, sizeof(h.v6.ip), head + nh))
+			return -1;
+		if (h.v6.ip.nexthdr != VD_IPPROTO_TCP)
 			return -1;
 		v->family = 6;
-		__builtin_memcpy(v->saddr, ip.v6.saddr, 16);
-		__builtin_memcpy(v->daddr, ip.v6.daddr, 16);
+		__builtin_memcpy(v->saddr, h.v6.ip.saddr, 16);
+		__builtin_memcpy(v->daddr, h.v6.ip.daddr, 16);
 		l4 = nh + sizeof(struct vd_ip6);
-		iplen = bpf_ntohs(ip.v6.plen);
+		iplen = bpf_ntohs(h.v6.ip.plen);
+		if (whole)
+			tcp = h.v6.tcp;
+		else if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + l4))
+			return -1;
 	} else {
 		return -1;
 	}
-	if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + l4))
-		return -1;
 	v->sport = bpf_ntohs(tcp.sport);
 	v->dport = bpf_ntohs(tcp.dport);
 	v->seq = bpf_ntohl(tcp.seq);
@@ -170,10 +193,13 @@ static __always_inline int parse(const struct sk_buff *skb, struct ss_verdict *v
 }
 
 /* A handshake packet: SYN or SYN-ACK; or an ACK without SYN, FIN, RST or
- * data, to a listener or a request socket, or to no socket. */
+ * data, to a listener or a request socket, or to no socket, that the
+ * tracing programs saw complete a SYN-ACK (any other is not a record's). */
 static __always_inline int handshake(const struct ss_verdict *v, __u32 payload, __u8 state)
 {
 	__u8 f = v->tcp_flags;
+	__u32 slot;
+	__u64 *seen;
 
 	if (f & SS_TCP_RST)
 		return 0;
@@ -181,8 +207,12 @@ static __always_inline int handshake(const struct ss_verdict *v, __u32 payload, 
 		return 1;
 	if ((f & (SS_TCP_ACK | SS_TCP_FIN)) != SS_TCP_ACK || payload)
 		return 0;
-	return state == VD_NO_STATE || state == BPF_TCP_LISTEN || state == BPF_TCP_NEW_SYN_RECV ||
-	       state == BPF_TCP_SYN_RECV;
+	if (state != VD_NO_STATE && state != BPF_TCP_LISTEN && state != BPF_TCP_NEW_SYN_RECV &&
+	    state != BPF_TCP_SYN_RECV)
+		return 0;
+	slot = ss_acks_seen_slot(v->seq, v->ack);
+	seen = bpf_map_lookup_elem(&ss_acks_seen, &slot);
+	return seen && *seen == ((__u64)v->seq << 32 | v->ack);
 }
 
 static __always_inline void submit(struct ss_verdict *v, const struct sk_buff *skb)

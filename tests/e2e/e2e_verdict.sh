@@ -11,6 +11,9 @@
 #    full" (the kernel consumes such a SYN without a drop reason: the
 #    queue, seen through sock_diag, is the verdict), each with its queue;
 #  - SYN cookies: every handshake established, no cause;
+#  - an nftables rule drops the pure ACKs to one port: the completing
+#    ACK's drop is on its record (NETFILTER_DROP, the ACK coming in),
+#    and ACKs that complete nothing (hping3) make no verdict at all;
 # as root, as CAP_BPF + CAP_NET_ADMIN only (no verdicts, said once; the
 # queue's cause stays) and with CAP_PERFMON added. Then the failed
 # handshakes by cause in /metrics, and the cgroup paths under sh -c,
@@ -23,22 +26,26 @@ for need in jq ncat python3 tcpdump tshark nft setpriv curl nsenter; do
 	command -v "$need" >/dev/null || { not_ok "missing $need"; finish; exit 1; }
 done
 
-DROP=9102 CLOSED=9101 FULL=9110 COOKIE=9200
+DROP=9102 CLOSED=9101 ACKDROP=9103 FULL=9110 COOKIE=9200
 K=${VERDICT_K:-3}   # connections per case
 setup_pair
 in_srv nft -f - <<NFT
 table inet synscope_vd {
 	counter dropped { }
+	counter acks_dropped { }
 	chain input {
 		type filter hook input priority 0;
 		tcp dport $DROP tcp flags & (syn | ack) == syn counter name "dropped" drop
+		tcp dport $ACKDROP tcp flags & (fin | syn | rst | ack) == ack counter name "acks_dropped" drop
 	}
 }
 NFT
 netstat_val() { # name: the server namespace's TcpExt counter
 	in_srv awk -v k="$1" '$1 == "TcpExt:" { if (!h) { split($0, n); h = 1 } else { for (i = 2; i <= NF; i++) if (n[i] == k) print $i; h = 0 } }' /proc/net/netstat
 }
-nft_dropped() { in_srv nft -j list counter inet synscope_vd dropped | jq '.nftables[] | select(.counter) | .counter.packets'; }
+nft_dropped() { # [counter]
+	in_srv nft -j list counter inet synscope_vd "${1:-dropped}" | jq '.nftables[] | select(.counter) | .counter.packets'
+}
 
 # The listener that never accepts (start_full_listener): a new one, on a
 # port of its own, for every run, so each starts with an empty queue.
@@ -137,6 +144,38 @@ check_eq "cookies: $K established, no cause, a cookie each" \
 	"$(jq -r '"\(.outcome) \(.cause // "none") \(.synack_cookie // false)"' <<<"$recs" | sort | uniq -c | awk '{print $1, $2, $3, $4}')" \
 	"$K established none true"
 in_srv sysctl -qw net.ipv4.tcp_syncookies=0
+
+# The completing ACK dropped by the firewall: the handshake completed on
+# the wire (synscope saw the ACK come in), then the kernel dropped the ACK.
+in_srv timeout 30 ncat -l -k $SRV4 $ACKDROP >/dev/null 2>&1 &
+BG_PIDS+=($!)
+for _ in $(seq 50); do in_srv ss -ltn | grep -q ":$ACKDROP " && break; sleep 0.1; done
+start_synscope "$NS_SRV" "$TMP/a.json" "$TMP/a.err" -i vs0 -o json --timeout 2 || not_ok "ack drop: synscope starts"
+a0=$(nft_dropped acks_dropped)
+in_cli timeout 3 python3 -c 'import socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2)
+time.sleep(1)' $SRV4 $ACKDROP
+sleep 0.5
+kill -INT "$SS_PID"; wait "$SS_PID"
+a1=$(nft_dropped acks_dropped)
+[ "$((a1 - a0))" -ge 1 ] && ok "ack drop: the rule dropped the client's ACKs ($((a1 - a0)))" ||
+	not_ok "ack drop: the rule dropped nothing"
+check_eq "ack drop: the record has the ACK's drop, coming in, from the kernel" \
+	"$(jq -r "select(.type == \"handshake\" and .server_port == $ACKDROP) | \"\(.drop_reason) \(.drop_packet) \(.drop_dir)\"" "$TMP/a.json" | sort -u)" \
+	"NETFILTER_DROP ack in"
+# ACKs that complete no handshake synscope saw: dropped by the same rule,
+# never a verdict (a firewall that drops an ACK flood costs no events).
+start_synscope "$NS_SRV" "$TMP/s.json" "$TMP/s.err" -i vs0 -o json || not_ok "stray acks: synscope starts"
+a0=$(nft_dropped acks_dropped)
+in_cli timeout 10 hping3 -q -A -p $ACKDROP -c 100 -i u2000 $SRV4 >/dev/null 2>&1
+sleep 0.3
+kill -INT "$SS_PID"; wait "$SS_PID"
+a1=$(nft_dropped acks_dropped)
+# (one more may be the last client's ACK, retransmitted late)
+[ "$((a1 - a0))" -ge 100 ] && ok "stray acks: the rule dropped hping3's 100 ($((a1 - a0)))" ||
+	not_ok "stray acks: the rule dropped $((a1 - a0)), hping3 sent 100"
+check_eq "stray acks: no kernel verdict" \
+	"$(sed -n 's/^synscope: kernel verdicts: \([0-9]*\) on handshake packets.*/\1/p' "$TMP/s.err")" 0
 
 # /metrics: failed handshakes by cause, the kernel's reasons among them.
 P=9464

@@ -79,7 +79,7 @@ struct ag_kernel *ag_kernel_open(const struct ss_options *o)
 	/* The pending table's sets and tags as the host replay's. */
 	opts.pend_key[0] = SS_REPLAY_KEY0;
 	opts.pend_key[1] = SS_REPLAY_KEY1;
-	if (ss_loader_load(&k->l, &opts, err, sizeof(err)))
+	if (ss_loader_load(&k->l, &opts, -1, err, sizeof(err)))
 		fail_msg("loading the BPF object: %s", err);
 	{
 		struct ss_ring_maps m;

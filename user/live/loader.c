@@ -67,7 +67,8 @@ static void test_stop(const char *point)
 		raise(SIGSTOP);
 }
 
-int ss_loader_load(struct ss_loader *l, const struct ss_options *o, char *err, size_t n)
+int ss_loader_load(struct ss_loader *l, const struct ss_options *o, int acks_seen_fd, char *err,
+		   size_t n)
 {
 	struct synscope_bpf *s;
 	int i, e;
@@ -119,6 +120,10 @@ int ss_loader_load(struct ss_loader *l, const struct ss_options *o, char *err, s
 	s->rodata->cfg_pend_live_t = ss_pend_live_t(o->timeout_ns, s->rodata->cfg_pend_tshift);
 	if (ss_loader_size_rings(s, l->ncpus, l->ev_slots_log2, o->write_file != NULL))
 		return fail(err, n, "cannot size the event rings: %s", strerror(errno));
+	/* The verdict programs' map of the completing ACKs seen, shared. */
+	if (acks_seen_fd >= 0 && bpf_map__reuse_fd(s->maps.ss_acks_seen, acks_seen_fd))
+		return fail(err, n, "cannot share the completing ACKs with the verdict programs: %s",
+			    strerror(errno));
 
 	/* SYNSCOPE_VERIFIER_STATS=1 (with -v): the verifier's statistics for
 	 * each program, for make bench's headroom row: without CAP_PERFMON

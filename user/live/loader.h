@@ -52,8 +52,11 @@ struct ss_loader {
 	uint64_t any_skipped;
 };
 
-/* Open, configure from the options, load. err gets one line on failure. */
-int ss_loader_load(struct ss_loader *l, const struct ss_options *o, char *err, size_t n);
+/* Open, configure from the options, load. acks_seen_fd: the verdict
+ * programs' map of completing ACKs to share (ss_verdicts_acks_fd()), or
+ * -1. err gets one line on failure. */
+int ss_loader_load(struct ss_loader *l, const struct ss_options *o, int acks_seen_fd, char *err,
+		   size_t n);
 /* Attach to one interface in the given mode. */
 int ss_loader_attach(struct ss_loader *l, const char *ifname, enum ss_mode mode,
 		     char *err, size_t n);

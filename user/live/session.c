@@ -278,7 +278,7 @@ int ss_session_run(const struct ss_options *o, struct ss_sink *sink, volatile si
 		fprintf(stderr, "synscope: out of memory\n");
 		goto out;
 	}
-	if (ss_loader_load(&s.l, o, err, sizeof(err)) ||
+	if (ss_loader_load(&s.l, o, s.vd ? ss_verdicts_acks_fd(s.vd) : -1, err, sizeof(err)) ||
 	    ss_loader_attach_all(&s.l, o, err, sizeof(err))) {
 		fprintf(stderr, "synscope: %s\n", err);
 		goto out;

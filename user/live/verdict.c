@@ -80,6 +80,11 @@ fail:
 	return NULL;
 }
 
+int ss_verdicts_acks_fd(const struct ss_verdicts *v)
+{
+	return bpf_map__fd(v->skel->maps.ss_acks_seen);
+}
+
 long ss_verdicts_consume(struct ss_verdicts *v, ss_verdict_fn fn, void *ctx)
 {
 	v->fn = fn;

@@ -27,6 +27,9 @@ typedef void (*ss_verdict_fn)(void *ctx, const struct ss_verdict *v);
 /* Load and attach (before the capabilities are dropped). NULL with the
  * reason in err when they cannot be had. */
 struct ss_verdicts *ss_verdicts_open(int verbose, char *err, size_t n);
+/* The map of completing ACKs the tracing programs fill and the verdict
+ * programs read (include/synscope.h): for ss_loader_load(). */
+int ss_verdicts_acks_fd(const struct ss_verdicts *v);
 /* Every verdict written since the last call: how many. */
 long ss_verdicts_consume(struct ss_verdicts *v, ss_verdict_fn fn, void *ctx);
 /* The programs' counters (enum ss_vd_counter), summed over the CPUs. */
