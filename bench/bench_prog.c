@@ -1273,19 +1273,6 @@ static int cmd_listen(const char *addr, int port, int seconds)
 	return 0;
 }
 
-/* A whole number in [lo, hi], or -1. */
-static long num(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return -1;
-	return v;
-}
-
 static int usage(void)
 {
 	fprintf(stderr,

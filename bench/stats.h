@@ -1,8 +1,9 @@
 /* Helpers the benchmark tools share: the clock, pinning, "median [min,
- * max]", a quiet libbpf. Header-only: each tool is one file. */
+ * max]", a quiet libbpf, whole-number arguments. Header-only: each tool is one file. */
 #ifndef SS_BENCH_STATS_H
 #define SS_BENCH_STATS_H
 
+#include <errno.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -73,6 +74,19 @@ static inline int libbpf_quiet(enum libbpf_print_level level, const char *fmt, v
 	(void)fmt;
 	(void)ap;
 	return 0;
+}
+
+/* A whole number in [lo, hi], or -1. */
+static inline long num(const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	return v;
 }
 
 #endif

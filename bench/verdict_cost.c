@@ -549,19 +549,6 @@ out:
 	return ret;
 }
 
-/* A whole number in [lo, hi], or -1. */
-static long num(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return -1;
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	long packets = argc > 1 ? num(argv[1], 1, MAX_PACKETS) : DEF_PACKETS;
