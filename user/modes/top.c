@@ -164,7 +164,6 @@ static int tick(void *ctx, struct ss_source *src, uint64_t now_ns)
 	}
 	if (now_ns >= t->iv_end) {
 		if (src->live) {
-			uint64_t next = t->iv_end + t->period;
 			uint64_t slack = t->period / 4 < TOP_END_SLACK_NS ? t->period / 4
 									 : TOP_END_SLACK_NS;
 
@@ -173,12 +172,9 @@ static int tick(void *ctx, struct ss_source *src, uint64_t now_ns)
 			 * three and a sliver. */
 			if (t->iv_end + slack >= t->stop_ns)
 				return ss_trace_tick(t->trace, now_ns);
-			/* Live, the interval ends when it is read; the next
-			 * one on the schedule, so that the polls' delays do
-			 * not add up. */
+			/* Live, the interval ends when it is read. */
 			if (close_interval(t, src, now_ns))
 				return t->failed = 1;
-			t->iv_end = next > now_ns ? next : now_ns + t->period;
 		} else {
 			/* Offline, at its boundary; whole intervals without a
 			 * record follow, a long run of them as one note. */
