@@ -383,14 +383,7 @@ static __always_inline __u64 *ss_d_pend_occ(struct ss_decider *x, __u32 group)
 	return bpf_map_lookup_elem(&pend_occ, &group);
 }
 
-/* The completing ACKs seen, for the verdict programs (include/synscope.h). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SS_ACKS_SEEN);
-	__type(key, __u32);
-	__type(value, __u64);
-} ss_acks_seen SEC(".maps");
-
+#include "acks_seen.h"
 #include "decide.h"
 
 /* ---- events ------------------------------------------------------------------ */
@@ -525,13 +518,8 @@ static __always_inline int emit(void *ctx, int is_skb, __u32 pkt_len, __u32 ifin
 	const __u8 *data, *data_end;
 	__u64 h, used;
 
-	if (kind == SS_EV_ACK) {
-		__u32 slot = ss_acks_seen_slot(pkt->seq, pkt->ack);
-		__u64 *seen = bpf_map_lookup_elem(&ss_acks_seen, &slot);
-
-		if (seen)
-			*seen = (__u64)pkt->seq << 32 | pkt->ack;
-	}
+	if (kind == SS_EV_ACK)
+		ss_acks_seen_mark(pkt->seq, pkt->ack);
 	head = bpf_map_lookup_elem(&ev_head, &cpu);
 	tail = bpf_map_lookup_elem(&ev_tail, &cpu);
 	if (!head || !tail)

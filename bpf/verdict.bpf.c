@@ -57,14 +57,7 @@ struct vd_tcp {
 	__be16 win, csum, urg;
 };
 
-/* The completing ACKs synscope's tracing programs saw: the same map as
- * theirs (include/synscope.h). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SS_ACKS_SEEN);
-	__type(key, __u32);
-	__type(value, __u64);
-} ss_acks_seen SEC(".maps");
+#include "acks_seen.h"
 
 #define VD_ETH_P_IP 0x0800
 #define VD_ETH_P_IPV6 0x86DD
@@ -198,8 +191,6 @@ static __always_inline int parse(const struct sk_buff *skb, struct ss_verdict *v
 static __always_inline int handshake(const struct ss_verdict *v, __u32 payload, __u8 state)
 {
 	__u8 f = v->tcp_flags;
-	__u32 slot;
-	__u64 *seen;
 
 	if (f & SS_TCP_RST)
 		return 0;
@@ -210,9 +201,7 @@ static __always_inline int handshake(const struct ss_verdict *v, __u32 payload, 
 	if (state != VD_NO_STATE && state != BPF_TCP_LISTEN && state != BPF_TCP_NEW_SYN_RECV &&
 	    state != BPF_TCP_SYN_RECV)
 		return 0;
-	slot = ss_acks_seen_slot(v->seq, v->ack);
-	seen = bpf_map_lookup_elem(&ss_acks_seen, &slot);
-	return seen && *seen == ((__u64)v->seq << 32 | v->ack);
+	return ss_acks_seen_has(v->seq, v->ack);
 }
 
 static __always_inline void submit(struct ss_verdict *v, const struct sk_buff *skb)
@@ -235,24 +224,31 @@ static __always_inline void submit(struct ss_verdict *v, const struct sk_buff *s
 	count(SS_VD_C_EVENTS);
 }
 
-SEC("tp_btf/kfree_skb")
-int BPF_PROG(ss_vd_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
-	     struct sock *rx_sk)
+/* Report skb, if a handshake packet of the traced namespace (sk: the
+ * tracepoint's socket, may be NULL). */
+static __always_inline void report(const struct sk_buff *skb, const struct sock *sk, __u8 kind,
+				   __u32 reason)
 {
 	struct ss_verdict v = {};
 	__u32 payload;
 
+	if (skb_netns(skb, sk) != cfg_netns_ino || parse(skb, &v, &payload) ||
+	    !handshake(&v, payload, skb_sk_state(skb, sk)))
+		return;
+	v.kind = kind;
+	v.reason = reason;
+	submit(&v, skb);
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(ss_vd_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
+	     struct sock *rx_sk)
+{
 	count(SS_VD_C_DROPS);
 	/* NOT_SPECIFIED says nothing: the kernel frees a retransmitted SYN
 	 * to a pending request that way, and answers it. */
-	if (reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
-		return 0;
-	if (skb_netns(skb, rx_sk) != cfg_netns_ino || parse(skb, &v, &payload) ||
-	    !handshake(&v, payload, skb_sk_state(skb, rx_sk)))
-		return 0;
-	v.kind = SS_VD_DROP;
-	v.reason = reason;
-	submit(&v, skb);
+	if (reason != bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
+		report(skb, rx_sk, SS_VD_DROP, reason);
 	return 0;
 }
 
@@ -261,16 +257,9 @@ SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(ss_vd_tcp_send_reset, const struct sock *sk, const struct sk_buff *skb,
 	     enum sk_rst_reason reason)
 {
-	struct ss_verdict v = {};
-	__u32 payload;
-
 	count(SS_VD_C_RESETS);
-	if (!skb || skb_netns(skb, sk) != cfg_netns_ino || parse(skb, &v, &payload) ||
-	    !handshake(&v, payload, skb_sk_state(skb, sk)))
-		return 0;
-	v.kind = SS_VD_RST;
-	v.reason = reason;
-	submit(&v, skb);
+	if (skb)
+		report(skb, sk, SS_VD_RST, reason);
 	return 0;
 }
 

@@ -156,24 +156,6 @@ struct ss_verdict {
 	__u32 daddr[4];
 };
 
-/*
- * The completing ACKs the tracing programs saw (ss_acks_seen, one map
- * shared by both objects: the loader reuses the verdict object's). A
- * pure ACK freed or answered with a RST is a handshake's only when it
- * completed a SYN-ACK synscope saw: without this, every ACK a firewall
- * drops (an ACK flood, a port scan) would be a verdict. Direct-mapped by
- * its numbers; an entry holds seq << 32 | ack. The verdict comes in the
- * same softirq as the ACK, long before 2^SS_ACKS_SEEN_LOG2 later ACKs
- * could take its entry.
- */
-#define SS_ACKS_SEEN_LOG2 10
-#define SS_ACKS_SEEN (1u << SS_ACKS_SEEN_LOG2)
-
-static inline __u32 ss_acks_seen_slot(__u32 seq, __u32 ack)
-{
-	return ((seq ^ ack) * 0x9E3779B1u) >> (32 - SS_ACKS_SEEN_LOG2);
-}
-
 /* The verdict programs' counters (per CPU). */
 enum ss_vd_counter {
 	SS_VD_C_DROPS = 0,    /* kfree_skb calls seen */
