@@ -36,6 +36,9 @@ const volatile __u32 cfg_shed_slots = 0;
  * not wait, as an atomic add's full barrier does, for the slot's cache
  * lines to come back from the consumer's CPU. */
 const volatile __u8 cfg_stores_ordered = 0;
+/* Set by the loader when the verdict programs are loaded: only then are
+ * completing ACKs marked for them (acks_seen.h). */
+const volatile __u8 cfg_verdicts = 0;
 /* --event-rate: SYN and RST events per second per CPU (0 = no limit). */
 const volatile __u32 cfg_event_rate = 0;
 /* The pending table's hash key (random, from the loader), its time unit
@@ -457,10 +460,6 @@ helper:
 	return load_bytes(ctx, is_skb, pkt->tcp_off + sizeof(struct ss_hdr_tcp), dst, olen) ? 0 : olen;
 }
 
-/* Write the event. A SYN or SYN-ACK also carries what a fingerprint needs
- * and its option bytes, copied as they are: their walk is userspace's.
- * Its stamp is `now`, or, when 0, a clock read once the event has its
- * place in the ring (a sampled-out or lost one needs none). */
 /* Count an event that was not written, by kind (a constant on each of
  * the verifier's paths: the kind comes from decide.h's switch). */
 static __always_inline void count_unwritten(struct ss_percpu *pc, int kind, int lost)
@@ -518,11 +517,10 @@ static __always_inline int emit(void *ctx, int is_skb, __u32 pkt_len, __u32 ifin
 	const __u8 *data, *data_end;
 	__u64 h, used;
 
-	if (kind == SS_EV_ACK)
+	if (cfg_verdicts && kind == SS_EV_ACK)
 		ss_acks_seen_mark(pkt->seq, pkt->ack);
 	head = bpf_map_lookup_elem(&ev_head, &cpu);
-	tail = bpf_map_lookup_elem(&ev_tail, &cpu);
-	if (!head || !tail)
+	if (!head)
 		return 0;
 	h = head->pos;
 	/* The ring is at most this full (the tail only grows). The consumer's
@@ -530,10 +528,11 @@ static __always_inline int emit(void *ctx, int is_skb, __u32 pkt_len, __u32 ifin
 	 * about once per half ring, not once per event. */
 	used = h - head->tail_seen;
 	if (used > (cfg_shed_slots ? cfg_shed_slots : (1u << cfg_ev_slots_log2) - 1)) {
-		__u64 t = *(volatile __u64 *)&tail->pos;
-
-		head->tail_seen = t;
-		used = h - t;
+		tail = bpf_map_lookup_elem(&ev_tail, &cpu);
+		if (!tail)
+			return 0;
+		head->tail_seen = *(volatile __u64 *)&tail->pos;
+		used = h - head->tail_seen;
 	}
 	if ((kind == SS_EV_SYN || kind == SS_EV_RST) && shed(used)) {
 		count_unwritten(pc, kind, 0);
@@ -589,7 +588,11 @@ static __always_inline int emit(void *ctx, int is_skb, __u32 pkt_len, __u32 ifin
 		asm volatile("" ::: "memory");
 		*(volatile __u64 *)&head->pos = h + 1;
 	} else {
-		__sync_fetch_and_add(&head->pos, 1);
+		/* The fetch form, its result kept: only it is fully ordered in
+		 * every JIT (arm64's plain atomic add is relaxed). */
+		__u64 old = __sync_fetch_and_add(&head->pos, 1);
+
+		asm volatile("" : : "r"(old));
 	}
 	ss_inc(&pc->c[SS_C_EVENTS]);
 	return 0;

@@ -124,6 +124,7 @@ int ss_loader_load(struct ss_loader *l, const struct ss_options *o, int acks_see
 	if (acks_seen_fd >= 0 && bpf_map__reuse_fd(s->maps.ss_acks_seen, acks_seen_fd))
 		return fail(err, n, "cannot share the completing ACKs with the verdict programs: %s",
 			    strerror(errno));
+	s->rodata->cfg_verdicts = acks_seen_fd >= 0;
 
 	/* SYNSCOPE_VERIFIER_STATS=1 (with -v): the verifier's statistics for
 	 * each program, for make bench's headroom row: without CAP_PERFMON

@@ -83,16 +83,6 @@ long ss_ring_consume(struct ss_ring *r, ss_ring_fn fn, void *ctx)
 	return total;
 }
 
-uint64_t ss_ring_unread(const struct ss_ring *r)
-{
-	uint64_t n = 0;
-	int cpu;
-
-	for (cpu = 0; cpu < r->m.ncpus; cpu++)
-		n += __atomic_load_n(&r->head[cpu].pos, __ATOMIC_ACQUIRE) - r->tail[cpu].pos;
-	return n;
-}
-
 void ss_ring_close(struct ss_ring *r)
 {
 	if (r->slots)

@@ -47,8 +47,6 @@ int ss_ring_open(struct ss_ring *r, const struct ss_ring_maps *m, char *err, siz
 /* Read every event there is (including those written meanwhile): their
  * number. */
 long ss_ring_consume(struct ss_ring *r, ss_ring_fn fn, void *ctx);
-/* Events written and not read yet, over every CPU. */
-uint64_t ss_ring_unread(const struct ss_ring *r);
 void ss_ring_close(struct ss_ring *r);
 
 #endif /* SS_RING_H */

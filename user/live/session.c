@@ -313,12 +313,9 @@ int ss_session_run(const struct ss_options *o, struct ss_sink *sink, volatile si
 			ss_whowhy_cgroups_off(s.src.ww));
 	fprintf(stderr, "synscope: tracing %s (Ctrl-C to stop)\n", s.title);
 	ss_whowhy_sample(s.src.ww, ss_now_ns(CLOCK_MONOTONIC), 1);
-	if (sink->tick(sink->ctx, &s.src, ss_now_ns(CLOCK_MONOTONIC)) == 0) {
+	if (sink->tick(sink->ctx, &s.src, ss_now_ns(CLOCK_MONOTONIC)) == 0)
 		lost = trace(&s, stop);
-		ret = 0;
-	} else {
-		ret = 0;
-	}
+	ret = 0;
 out:
 	if (ring_open)
 		settle(&s);
