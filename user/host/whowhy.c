@@ -11,6 +11,7 @@
 #include "host/reasons.h"
 #include "synscope.h"
 #include "host/whowhy.h"
+#include "out/fmt.h"
 
 #define WW_SAMPLES 1024
 /* Samples at least this far apart; further when --timeout needs it. */
@@ -18,14 +19,6 @@
 /* The ring reaches this far behind a timeout: records are emitted a poll
  * period and a slack after their deadline. */
 #define WW_REACH_SLACK_NS (2ull * 1000000000)
-
-static uint64_t now_mono(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
 
 struct ww_sample {
 	/* When the read began and when it ended: the counters hold all that
@@ -117,7 +110,7 @@ static void take_sample(struct ss_whowhy *w, uint64_t now_ns)
 	 * a packet sent during it may or may not be in the counters, so the
 	 * sample is stamped at both ends. */
 	if (w->tcp && ss_tcpstat_read(w->tcp, &st) == 0)
-		keep_sample(w, now_ns, now_mono(), &st);
+		keep_sample(w, now_ns, ss_now_ns(CLOCK_MONOTONIC), &st);
 }
 
 void ss_whowhy_add_sample(struct ss_whowhy *w, uint64_t ts_ns, const struct ss_tcpstat *st)
@@ -171,7 +164,7 @@ static const struct ww_sample *sample_after(struct ss_whowhy *w, uint64_t t)
 	}
 	if (lo < w->n)
 		return sample_at(w, lo);
-	take_sample(w, now_mono());
+	take_sample(w, ss_now_ns(CLOCK_MONOTONIC));
 	return sample_at(w, w->n - 1);
 }
 
@@ -268,7 +261,7 @@ static void why_verdict(struct ss_whowhy *w, const struct hs_record *r, struct s
 static void why_queue(struct ss_whowhy *w, const struct hs_record *r, struct ss_why *out)
 {
 	uint64_t from = r->have_syn ? r->syn_ts : r->have_synack ? r->synack_ts : r->end_ts;
-	uint64_t to = r->end_ts ? r->end_ts : now_mono();
+	uint64_t to = r->end_ts ? r->end_ts : ss_now_ns(CLOCK_MONOTONIC);
 
 	if (!w->lq || (r->outcome == HS_ESTABLISHED && !r->drop_reason))
 		return;

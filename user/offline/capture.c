@@ -38,6 +38,7 @@
 #include "offline/flood_maps.h"
 #include "offline/link.h"
 #include "offline/replay.h"
+#include "out/fmt.h"
 #include "out/pcap_write.h"
 
 /* Input that may keep us waiting: a pipe, a socket, a terminal. */
@@ -187,14 +188,6 @@ fail_fd:
 	return NULL;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
 /* How far the file has been read, on a terminal's stderr, four times a
  * second (checked every 4096 packets); done: the line is cleared. */
 static void show_progress(struct capture *cap, const char *shown, uint64_t npkts, int done)
@@ -211,7 +204,7 @@ static void show_progress(struct capture *cap, const char *shown, uint64_t npkts
 	}
 	if (npkts & 4095)
 		return;
-	now = mono_ns();
+	now = ss_now_ns(CLOCK_MONOTONIC);
 	if (now - cap->progress_ns < 250000000ull)
 		return;
 	cap->progress_ns = now;

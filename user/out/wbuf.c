@@ -286,7 +286,6 @@ void tcache_init(struct ss_tcache *c)
 	c->sec = INT64_MIN;
 	c->local_sec = INT64_MIN;
 	c->date_len = 0;
-	c->clock = c->date;
 }
 
 /* The civil date of a day count since 1970-01-01 (proleptic Gregorian):
@@ -327,7 +326,6 @@ static void tcache_set(struct ss_tcache *c, int64_t sec)
 	p[n++] = '-';
 	n += fmt_u64_pad(p + n, d, 2);
 	p[n++] = 'T';
-	c->clock = p + n;
 	n += fmt_u64_pad(p + n, (uint64_t)(rem / 3600), 2);
 	p[n++] = ':';
 	n += fmt_u64_pad(p + n, (uint64_t)(rem / 60 % 60), 2);

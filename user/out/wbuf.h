@@ -135,7 +135,6 @@ struct ss_tcache {
 	int64_t sec;             /* INT64_MIN: none yet */
 	char date[32];           /* "YYYY-MM-DDTHH:MM:SS" */
 	size_t date_len;
-	const char *clock;       /* points into date: "HH:MM:SS" */
 	int64_t local_sec;       /* INT64_MIN: none yet */
 	char local[9];           /* "HH:MM:SS", local time */
 };
